@@ -1,0 +1,328 @@
+"""Ingest a KuaiRec 2.0 release into typed Parquet raw tables for the warehouse.
+
+Accepts the archive as distributed (an outer zip holding ``KuaiRec.zip`` stored uncompressed plus
+loose CSVs), the inner ``KuaiRec.zip`` alone, or an extracted ``KuaiRec 2.0/data`` folder. Zip
+members are streamed to a scratch file one at a time (the 432 MB inner zip is never read into
+memory: its data is addressed in place inside the outer file) and converted by DuckDB with
+explicit column types. Every table is written under a staging directory first and moved into
+place only when all of them succeeded, so a bad input leaves the previous raw tables untouched.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import struct
+import tempfile
+import zipfile
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from kuairec_causal.errors import InputError
+from kuairec_causal.progress import stage
+from kuairec_causal.raw_schema import DATA_PREFIX, GROUND_TRUTH_TABLE, RAW_TABLES, RawTable
+
+INNER_ARCHIVE = "KuaiRec.zip"
+TRUTH_FILE = "ground_truth.json"
+MANIFEST_FILE = "_ingest_manifest.json"
+INTEGER_TYPES = {"INTEGER", "BIGINT"}
+# Tables the analysis never reads: malformed rows are skipped (and counted) instead of failing.
+LENIENT_TABLES = {"kuairec_caption_category"}
+
+
+class _FileSlice(io.RawIOBase):
+    """A read-only, seekable window onto part of a file (a stored zip member, in place)."""
+
+    def __init__(self, handle: io.BufferedReader, start: int, length: int) -> None:
+        self._handle, self._start, self._length, self._position = handle, start, length, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._length}[whence]
+        self._position = max(0, min(self._length, base + offset))
+        return self._position
+
+    def readinto(self, buffer) -> int:
+        size = min(len(buffer), self._length - self._position)
+        if size <= 0:
+            return 0
+        self._handle.seek(self._start + self._position)
+        data = self._handle.read(size)
+        buffer[: len(data)] = data
+        self._position += len(data)
+        return len(data)
+
+
+def _stored_member_slice(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> _FileSlice:
+    handle = open(path, "rb")  # noqa: SIM115 - lives as long as the inner ZipFile
+    handle.seek(info.header_offset)
+    header = handle.read(30)
+    if len(header) < 30 or header[:4] != b"PK\x03\x04":
+        raise InputError(f"{path.name}: corrupt zip (bad local header for {info.filename})")
+    name_length, extra_length = struct.unpack("<HH", header[26:30])
+    start = info.header_offset + 30 + name_length + extra_length
+    if start + info.compress_size > path.stat().st_size:
+        raise InputError(f"{path.name}: archive is truncated ({info.filename} runs past the end of the file)")
+    return _FileSlice(handle, start, info.compress_size)
+
+
+def _open_zip(source, label: str) -> zipfile.ZipFile:
+    try:
+        return zipfile.ZipFile(source)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
+        raise InputError(f"{label}: not a readable zip archive (corrupt or truncated): {error}") from None
+
+
+class _Members:
+    """Access to the KuaiRec data files of a release, whatever its packaging."""
+
+    def __init__(self, source: Path) -> None:
+        self.source = source
+        self.kind, self._zip, self._folder = self._open(source)
+
+    def _open(self, source: Path) -> tuple[str, zipfile.ZipFile | None, Path | None]:
+        if not source.exists():
+            raise InputError(f"{source}: path does not exist")
+        if source.is_dir():
+            for folder in (source, source / "KuaiRec 2.0" / "data", source / "data"):
+                if any((folder / t.member).is_file() for t in RAW_TABLES):
+                    return "folder", None, folder
+            raise InputError(f"{source}: folder holds none of the KuaiRec data files (e.g. small_matrix.csv)")
+        archive = _open_zip(source, source.name)
+        names = set(archive.namelist())
+        if INNER_ARCHIVE in names:
+            info = archive.getinfo(INNER_ARCHIVE)
+            if info.compress_type == zipfile.ZIP_STORED:
+                inner = _open_zip(_stored_member_slice(source, archive, info), f"{source.name}:{INNER_ARCHIVE}")
+            else:  # not as distributed, but still readable through the outer archive
+                inner = _open_zip(archive.open(info), f"{source.name}:{INNER_ARCHIVE}")
+            return "outer archive", inner, None
+        if any(name.startswith(DATA_PREFIX) for name in names):
+            return "inner archive", archive, None
+        raise InputError(f"{source.name}: zip holds neither {INNER_ARCHIVE} nor '{DATA_PREFIX}' members")
+
+    def has(self, member: str) -> bool:
+        if self._folder is not None:
+            return (self._folder / member).is_file()
+        return DATA_PREFIX + member in self._zip.namelist()
+
+    @contextmanager
+    def csv_path(self, member: str, scratch: Path) -> Iterator[Path]:
+        """A path to the member's CSV on disk (extracted to scratch for archives)."""
+        if self._folder is not None:
+            yield self._folder / member
+            return
+        target = scratch / member
+        try:
+            with self._zip.open(DATA_PREFIX + member) as src, open(target, "wb") as dst:
+                shutil.copyfileobj(src, dst, 8 << 20)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as error:
+            raise InputError(f"{self.source.name}: cannot read {member} (corrupt or truncated archive): {error}") from None
+        try:
+            yield target
+        finally:
+            target.unlink(missing_ok=True)
+
+
+def _read_header(path: Path, member: str) -> list[str]:
+    if path.stat().st_size == 0:
+        raise InputError(f"{member}: file is empty")
+    with open(path, newline="", encoding="utf-8-sig", errors="replace") as handle:
+        header = next(csv.reader(handle), [])
+    if not header or header == [""]:
+        raise InputError(f"{member}: file is empty (no header line)")
+    return header
+
+
+def _check_header(table: RawTable, header: list[str]) -> None:
+    missing = [c for c in table.header if c not in header]
+    if missing:
+        unexpected = [c for c in header if c not in table.header]
+        found = f"; found unexpected column(s) {', '.join(unexpected)}" if unexpected else ""
+        raise InputError(f"{table.member}: header lacks column(s) {', '.join(missing)}{found}")
+    duplicates = sorted({c for c in header if header.count(c) > 1})
+    if duplicates:
+        raise InputError(f"{table.member}: header repeats column(s) {', '.join(duplicates)}")
+
+
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _reader(path: Path, header: list[str], table: RawTable, all_varchar: bool = False) -> str:
+    """read_csv call with the file's own column order and explicit types (no type sniffing)."""
+    types = dict(table.columns)
+    columns = {
+        name: "VARCHAR" if all_varchar or name not in types else ("DOUBLE" if types[name] in INTEGER_TYPES else types[name])
+        for name in header
+    }
+    spec = ", ".join(f"{_sql_string(k)}: {_sql_string(v)}" for k, v in columns.items())
+    lenient = ", ignore_errors = true, strict_mode = false" if table.name in LENIENT_TABLES else ""
+    return (
+        f"read_csv({_sql_string(str(path))}, header = true, delim = ',', quote = '\"', escape = '\"', "
+        f"auto_detect = false, columns = {{{spec}}}, null_padding = false{lenient})"
+    )
+
+
+def _typed_select(table: RawTable) -> str:
+    parts = []
+    for name, sql_type in table.columns:
+        column = f'"{name}"'
+        if sql_type in INTEGER_TYPES:
+            message = _sql_string(f"{table.member}: column '{name}' holds a non-integer number")
+            parts.append(
+                f"CASE WHEN {column} IS NULL THEN NULL WHEN {column} = round({column}) "
+                f"THEN CAST({column} AS {sql_type}) ELSE error({message}) END AS {column}"
+            )
+        else:
+            parts.append(column)
+    return ", ".join(parts)
+
+
+def _locate_bad_value(con: duckdb.DuckDBPyConnection, path: Path, header: list[str], table: RawTable) -> str | None:
+    """After a conversion failure: which column holds which bad value on which line."""
+    numeric = [name for name, sql_type in table.columns if sql_type != "VARCHAR"]
+    checks = " OR ".join(f'(TRY_CAST("{n}" AS DOUBLE) IS NULL AND "{n}" IS NOT NULL AND "{n}" <> \'\')' for n in numeric)
+    if not checks:
+        return None
+    row = con.execute(
+        f"SELECT * FROM (SELECT row_number() OVER () + 1 AS line, * FROM {_reader(path, header, table, all_varchar=True)}) "
+        f"WHERE {checks} LIMIT 1"
+    ).fetchall()
+    if not row:
+        return None
+    values = dict(zip(["line", *header], row[0]))
+    for name in numeric:
+        value = values.get(name)
+        if value not in (None, ""):
+            try:
+                float(value)
+            except ValueError:
+                return f"{table.member}: column '{name}' has non-numeric value {value!r} on line {values['line']}"
+    return None
+
+
+def _convert(con: duckdb.DuckDBPyConnection, path: Path, table: RawTable, target: Path) -> int:
+    header = _read_header(path, table.member)
+    _check_header(table, header)
+    query = f"SELECT {_typed_select(table)} FROM {_reader(path, header, table)}"
+    try:
+        con.execute(f"COPY ({query}) TO {_sql_string(str(target))} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1000000)")
+    except duckdb.Error as error:
+        located = _locate_bad_value(con, path, header, table)
+        first_line = str(error).strip().splitlines()[0]
+        raise InputError(located or f"{table.member}: cannot be read as a CSV with the expected columns: {first_line}") from None
+    rows = con.execute(f"SELECT count(*) FROM read_parquet({_sql_string(str(target))})").fetchall()[0][0]
+    if rows == 0:
+        raise InputError(f"{table.member}: file has a header but no data rows")
+    return int(rows)
+
+
+def _truth_rows(document: dict) -> list[tuple]:
+    rows = []
+    for matrix, block in sorted(document.get("matrices", {}).items()):
+        population = block.get("population_rows")
+        for study in ("long_term", "mediation"):
+            for outcome, values in sorted(block[study]["estimates"].items()):
+                for estimand, value in sorted(values.items()):
+                    rows.append((matrix, study, estimand, outcome, float(value), population))
+            for label in ("CDE_low", "CDE_high"):
+                if study == "mediation":
+                    rows.append((matrix, study, f"{label}_mediator_value", "satisfaction_depth_score",
+                                 float(block[study]["mediator_values"][label]), population))
+    return rows
+
+
+def _find_truth(source: Path, explicit: Path | None) -> dict | None:
+    candidate = explicit or (source.parent / TRUTH_FILE if source.is_file() else source / TRUTH_FILE)
+    if not candidate.is_file():
+        if explicit is not None:
+            raise InputError(f"{explicit}: ground truth file does not exist")
+        return None
+    try:
+        document = json.loads(candidate.read_text())
+    except json.JSONDecodeError as error:
+        raise InputError(f"{candidate}: not valid JSON: {error}") from None
+    archive = document.get("archive", {})
+    if explicit is None and source.is_file() and archive.get("file") != source.name:
+        return None  # a truth file for another archive: ignore it
+    if "matrices" not in document:
+        raise InputError(f"{candidate}: not a kuairec-causal ground truth file (no 'matrices')")
+    return document
+
+
+def _write_truth(con: duckdb.DuckDBPyConnection, document: dict | None, target: Path) -> int:
+    columns = ", ".join(f'"{name}" {sql_type}' for name, sql_type in GROUND_TRUTH_TABLE.columns)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE truth ({columns})")
+    rows = _truth_rows(document) if document else []
+    if rows:
+        con.executemany("INSERT INTO truth VALUES (?, ?, ?, ?, ?, ?)", rows)
+    con.execute(f"COPY (SELECT * FROM truth ORDER BY ALL) TO {_sql_string(str(target))} (FORMAT parquet)")
+    return len(rows)
+
+
+def ingest_release(source: Path, raw_dir: Path, truth: Path | None = None) -> dict:
+    """Convert a release into ``raw_dir/<table>.parquet``; returns the ingest manifest."""
+    source = Path(source).resolve()
+    raw_dir = Path(raw_dir).resolve()
+    members = _Members(source)
+    raw_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".raw-staging-", dir=raw_dir.parent))
+    try:
+        scratch = staging / "scratch"
+        scratch.mkdir()
+        con = duckdb.connect(config={"threads": 2, "preserve_insertion_order": True, "memory_limit": "4GB"})
+        manifest = {"source": str(source), "kind": members.kind, "rows": {}, "skipped": []}
+        for table in RAW_TABLES:
+            if not members.has(table.member):
+                if table.required:
+                    raise InputError(f"{source.name}: release lacks {DATA_PREFIX}{table.member}")
+                manifest["skipped"].append(table.member)
+                continue
+            with stage(f"ingest {table.member}"), members.csv_path(table.member, scratch) as path:
+                manifest["rows"][table.name] = _convert(con, path, table, staging / f"{table.name}.parquet")
+        document = _find_truth(source, truth)
+        manifest["rows"][GROUND_TRUTH_TABLE.name] = _write_truth(con, document, staging / f"{GROUND_TRUTH_TABLE.name}.parquet")
+        manifest["simulated"] = document is not None
+        if document is not None:
+            manifest["truth"] = {"scale": document.get("scale", {}).get("name"), "seed": document.get("seed"),
+                                 "null_effects": document.get("null_effects"),
+                                 "warehouse_vars": {m: b["warehouse_vars"] for m, b in document["matrices"].items()}}
+        con.close()
+        shutil.rmtree(scratch)
+        (staging / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+        _publish(staging, raw_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return manifest
+
+
+def _publish(staging: Path, raw_dir: Path) -> None:
+    """Move every staged file into raw_dir (each rename is atomic; the manifest goes last)."""
+    raw_dir.mkdir(parents=True, exist_ok=True)
+    files = sorted(staging.iterdir(), key=lambda p: p.name == MANIFEST_FILE)
+    for path in files:
+        os.replace(path, raw_dir / path.name)
+    staging.rmdir()
+
+
+def read_manifest(raw_dir: Path) -> dict | None:
+    path = Path(raw_dir) / MANIFEST_FILE
+    return json.loads(path.read_text()) if path.is_file() else None
+

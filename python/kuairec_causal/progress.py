@@ -1,0 +1,58 @@
+"""Progress reporting: per-stage lines with timings, and progress bars for long loops.
+
+Everything goes to stderr so that stdout stays clean for results. Set KUAIREC_PROGRESS=0 to
+silence the bars (stage lines are still printed).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+from tqdm.auto import tqdm
+
+T = TypeVar("T")
+
+
+def bars_enabled() -> bool:
+    return os.environ.get("KUAIREC_PROGRESS", "1") not in {"0", "false", "no"}
+
+
+def progress(iterable: Iterable[T], desc: str, total: int | None = None, leave: bool = False) -> Iterator[T]:
+    """Wrap a loop in a progress bar (a no-op when bars are disabled)."""
+    return iter(
+        tqdm(
+            iterable,
+            desc=desc,
+            total=total,
+            leave=leave,
+            disable=not bars_enabled(),
+            file=sys.stderr,
+            dynamic_ncols=True,
+            mininterval=0.5,
+        )
+    )
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+@contextmanager
+def stage(name: str, timings: dict[str, float] | None = None) -> Iterator[None]:
+    """Print ``name ...`` then ``name done in X.Xs``; record the duration in ``timings``."""
+    log(f"[{time.strftime('%H:%M:%S')}] {name} ...")
+    start = time.perf_counter()
+    try:
+        yield
+    except BaseException:
+        log(f"[{time.strftime('%H:%M:%S')}] {name} failed after {time.perf_counter() - start:.1f}s")
+        raise
+    elapsed = time.perf_counter() - start
+    if timings is not None:
+        timings[name] = elapsed
+    log(f"[{time.strftime('%H:%M:%S')}] {name} done in {elapsed:.1f}s")
