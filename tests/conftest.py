@@ -55,3 +55,25 @@ def tiny_raw(tiny_release, tmp_path_factory: pytest.TempPathFactory) -> Path:
     raw_dir = tmp_path_factory.mktemp("raw") / "raw"
     ingest_release(tiny_release.archive, raw_dir)
     return raw_dir
+
+
+@pytest.fixture(scope="session")
+def build_tiny_warehouse(tiny_raw, tmp_path_factory):
+    """Build (once per matrix) the warehouse on the tiny release with the truth's definitions."""
+    from kuairec_causal.config import Paths
+    from kuairec_causal.warehouse import build_panel, build_vars
+
+    built: dict[str, Paths] = {}
+
+    def build(matrix: str = "small_matrix") -> Paths:
+        if matrix not in built:
+            folder = tmp_path_factory.mktemp(f"warehouse-{matrix}")
+            os.environ["DBT_TARGET_PATH"] = str(folder / "target")
+            os.environ["DBT_LOG_PATH"] = str(folder / "logs")
+            root = Paths.from_environment().root
+            paths = Paths(root=root, duckdb_path=folder / "kuairec.duckdb", raw_dir=tiny_raw)
+            build_panel(paths, build_vars(paths, matrix))
+            built[matrix] = paths
+        return built[matrix]
+
+    return build

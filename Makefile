@@ -1,0 +1,48 @@
+# kuairec-causal: the two commands a newcomer needs are `make run` and `make test`.
+# Both create the virtual environment (.venv at the repository root) on first use.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SCALE ?= small
+SEED ?= 20200705
+
+.PHONY: setup run test test-quick lint bench docs clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev,spark]"
+	touch $@
+
+setup: $(VENV)/.installed
+
+## Main job: simulate (or ingest) -> dbt build -> both estimator suites -> report.
+run: setup
+	$(BIN)/kuairec-causal run --scale $(SCALE) --seed $(SEED)
+
+## Headless Chromium for the report's browser test (Debian package; needs root or sudo).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$(command -v sudo >/dev/null 2>&1 && [ "$$(id -u)" != 0 ] && echo sudo); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+lint: setup
+	$(BIN)/sqlfluff lint models macros tests/dbt
+
+## Every test: SQL lint, the warehouse on DuckDB (and Spark), estimators, simulator, report.
+test: setup browser lint
+	$(BIN)/pytest
+
+## Skip Spark and slow studies for a quick local loop.
+test-quick: setup lint
+	$(BIN)/pytest --no-spark
+
+bench: setup
+	$(BIN)/kuairec-causal bench --scale $(SCALE)
+
+docs: setup
+	$(BIN)/kuairec-causal docs
+
+clean:
+	rm -rf target logs warehouse reports data spark-warehouse metastore_db derby.log

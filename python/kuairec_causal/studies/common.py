@@ -1,0 +1,56 @@
+"""What every study receives and returns."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import pandas as pd
+
+from kuairec_causal.store import MartReader
+
+# Outcome names used in ground_truth (simulator) -> column names in the analysis marts.
+LONG_TERM_TRUTH_OUTCOMES = {
+    "interactions": "future_7day_interactions",
+    "active_days": "future_7day_active_days",
+    "avg_daily_interactions": "future_7day_avg_daily_interactions",
+    "play_hours": "future_7day_play_hours",
+    "log1p_interactions": "outcome_log1p",
+}
+MEDIATION_TRUTH_OUTCOMES = {
+    "interactions": "Y_future_interactions",
+    "active_days": "Y_future_active_days",
+    "play_hours": "Y_future_play_hours",
+}
+
+
+@dataclass(frozen=True)
+class StudySettings:
+    """Knobs shared by both studies (recorded in each study's run-info table)."""
+
+    n_boot: int = 200
+    seed: int = 20200705
+    n_folds: int = 5
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@dataclass
+class StudyContext:
+    reader: MartReader
+    settings: StudySettings = field(default_factory=StudySettings)
+    interaction_matrix: str = "small_matrix"
+    truth: pd.DataFrame | None = None  # ground-truth rows of this matrix (None for real data)
+
+    def true_value(self, study: str, estimand: str, outcome: str) -> float | None:
+        """The planted value of an estimand (simulated data only)."""
+        if self.truth is None or self.truth.empty:
+            return None
+        hit = self.truth[(self.truth["study"] == study) & (self.truth["estimand"] == estimand) & (self.truth["outcome"] == outcome)]
+        return None if hit.empty else float(hit["value"].iloc[0])
+
+
+def load_truth(reader: MartReader, interaction_matrix: str) -> pd.DataFrame | None:
+    truth = reader.read("staging.stg_simulation__ground_truth")
+    truth = truth[truth["interaction_matrix"] == interaction_matrix]
+    return None if truth.empty else truth.reset_index(drop=True)
