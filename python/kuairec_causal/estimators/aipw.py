@@ -1,0 +1,266 @@
+"""Cross-fitted AIPW (doubly robust) estimation, and heterogeneity from its per-row scores.
+
+Per-row score: phi_i = mu1 - mu0 + A (Y - mu1) / e - (1 - A) (Y - mu0) / (1 - e), with all
+nuisances predicted out of fold (folds grouped by cluster). The estimate is the (weighted) mean
+score. Its standard error is the cluster-robust influence-function SE (scores summed within
+cluster); the interval is a cluster-bootstrap percentile interval over the scores (nuisances are
+not refitted: the standard double/debiased ML approximation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from kuairec_causal.errors import ParameterError
+from kuairec_causal.progress import progress
+
+from ._checks import (check_alpha, check_bounds, check_choice, check_int, check_n_boot, check_seed, check_weights,
+                      factorize)
+from ._data import CausalData, prepare
+from ._fitting import OutcomeModel, RowFitter
+from ._threads import single_threaded
+from .bootstrap import bootstrap_weighted_means, cluster_sums, percentile_interval
+from .crossfit import classification_metrics, grouped_folds, nuisance_table, regression_metrics
+from .design import build_design
+from .learners import (describe_learner, feature_importances, fit_learner, logistic_learner, ols_learner,
+                       require_classifier, resolve_learner)
+from .results import EffectEstimate, from_normal
+
+
+@dataclass(kw_only=True)
+class AIPWResult:
+    """``effect``: the ATE. ``scores``: per-row doubly robust scores (their mean is the ATE).
+    ``nuisances``: out-of-fold mu1, mu0, propensity (after clipping) and fold per row.
+    ``metrics``: out-of-fold nuisance accuracy. ``mean_y1`` / ``mean_y0``: AIPW means of the
+    potential outcomes (``mean_y0`` is the reference of the relative effect)."""
+
+    effect: EffectEstimate
+    scores: np.ndarray
+    nuisances: pd.DataFrame
+    metrics: pd.DataFrame
+    mean_y1: float
+    mean_y0: float
+
+
+def clustered_mean(values: np.ndarray, codes: np.ndarray, weights: np.ndarray | None = None) -> tuple[float, float]:
+    """(weighted mean, cluster-robust SE of the mean from the influence function).
+
+    Var = G/(G-1) * sum_g (sum_{i in g} w_i (v_i - mean))^2 / (sum w)^2.
+    """
+    w = np.ones(len(values)) if weights is None else weights
+    total = w.sum()
+    mean = float(w @ values / total)
+    codes, n_clusters = factorize(codes)
+    sums = cluster_sums(w * (values - mean), codes, n_clusters)[:, 0]
+    if n_clusters < 2:
+        return mean, np.nan
+    return mean, float(np.sqrt(n_clusters / (n_clusters - 1) * np.sum(sums**2)) / total)
+
+
+@single_threaded
+def aipw(
+    data: pd.DataFrame,
+    treatment: str,
+    outcome: str,
+    covariates: Sequence[str] | str | None = (),
+    categorical: Sequence[str] | str | None = (),
+    cluster: str | None = None,
+    outcome_learner="ols",
+    propensity_learner=None,
+    strategy: str = "t",
+    n_folds: int = 5,
+    propensity_bounds: tuple[float, float] | None = (0.01, 0.99),
+    weights: str | np.ndarray | None = None,
+    n_boot: int = 200,
+    seed: int = 0,
+    alpha: float = 0.05,
+    lightgbm_fast_path: bool = True,
+) -> AIPWResult:
+    """Cross-fitted AIPW estimate of the ATE (outcome models per arm by default, strategy "t")."""
+    outcome_learner = resolve_learner(ols_learner() if outcome_learner is None else outcome_learner,
+                                      "outcome_learner")
+    propensity_learner = logistic_learner(seed=seed) if propensity_learner is None else propensity_learner
+    require_classifier(propensity_learner, "propensity_learner")
+    strategy = check_choice(strategy, "strategy", ["s", "t"])
+    bounds = check_bounds(propensity_bounds, "propensity_bounds")
+    alpha, n_boot, seed = check_alpha(alpha), check_n_boot(n_boot), check_seed(seed)
+    n_folds = check_int(n_folds, "n_folds", 2)
+    prep = prepare(data, treatment, outcome, covariates=covariates, categorical=categorical, cluster=cluster,
+                   weights=weights)
+    folds = grouped_folds(prep.codes, n_folds, seed)
+    mu1, mu0, e_raw = _cross_fit_nuisances(prep, folds, OutcomeModel(outcome_learner, prep.a, prep.X, prep.y,
+                                                                     strategy, lightgbm_fast_path),
+                                           RowFitter(propensity_learner, prep.X, prep.a,
+                                                     fast_path=lightgbm_fast_path))
+    e = e_raw if bounds is None else np.clip(e_raw, *bounds)
+    a, y = prep.a, prep.y
+    psi1 = mu1 + a * (y - mu1) / e
+    psi0 = mu0 + (1 - a) * (y - mu0) / (1 - e)
+    scores = psi1 - psi0
+    estimate, se = clustered_mean(scores, prep.codes, prep.weights)
+    mean1, mean0 = (clustered_mean(psi, prep.codes, prep.weights)[0] for psi in (psi1, psi0))
+    observed = np.where(a == 1, mu1, mu0)
+    metrics = nuisance_table({"outcome": regression_metrics(y, observed, folds, prep.weights),
+                              "propensity": classification_metrics(a, e_raw, folds, prep.weights)})
+    diagnostics = {
+        "mean_y1": mean1, "mean_y0": mean0, "strategy": strategy, "n_folds": n_folds,
+        "outcome_learner": describe_learner(outcome_learner),
+        "propensity_learner": describe_learner(propensity_learner),
+        "propensity_min": float(e_raw.min()), "propensity_max": float(e_raw.max()),
+        "share_propensity_clipped": float(np.mean(e != e_raw)), "design": prep.design.summary(),
+    }
+    effect = from_normal(estimand="ATE", method="AIPW (cross-fitted)", estimate=estimate, std_error=se, n=prep.n,
+                         n_clusters=prep.n_clusters, alpha=alpha, reference_mean=mean0,
+                         ci_method="normal, cluster-robust influence function", diagnostics=diagnostics)
+    if n_boot:
+        _attach_score_bootstrap(effect, scores, psi0, prep.codes, prep.weights, n_boot, seed, alpha)
+    nuisances = pd.DataFrame({"mu1": mu1, "mu0": mu0, "propensity": e, "fold": folds}, index=data.index)
+    return AIPWResult(effect=effect, scores=scores, nuisances=nuisances, metrics=metrics, mean_y1=mean1,
+                      mean_y0=mean0)
+
+
+def _cross_fit_nuisances(prep: CausalData, folds: np.ndarray, outcome_model: OutcomeModel,
+                         treatment_model: RowFitter) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Out-of-fold mu1, mu0 and propensity for every row."""
+    mu1, mu0, e = np.empty(prep.n), np.empty(prep.n), np.empty(prep.n)
+    w = prep.base_weights
+    n_folds = int(folds.max()) + 1
+    for k in progress(range(n_folds), desc="AIPW cross-fitting"):
+        train, test = np.flatnonzero(folds != k), np.flatnonzero(folds == k)
+        if prep.a[train].min() == prep.a[train].max():
+            raise ParameterError(f"n_folds={n_folds}: a training fold has only one treatment arm; use fewer folds")
+        mu1[test], mu0[test] = outcome_model.fit_predict(train, w[train], test)
+        e[test] = treatment_model.predict(treatment_model.fit(train, w[train]), test)
+    return mu1, mu0, e
+
+
+def _attach_score_bootstrap(effect: EffectEstimate, scores: np.ndarray, psi0: np.ndarray, codes: np.ndarray,
+                            weights: np.ndarray | None, n_boot: int, seed: int, alpha: float) -> None:
+    """Replace the normal interval by the cluster-bootstrap percentile interval over the scores."""
+    stacked = np.concatenate([scores, psi0])
+    groups = np.repeat([0, 1], len(scores))
+    w = None if weights is None else np.concatenate([weights, weights])
+    replicates = bootstrap_weighted_means(stacked, np.concatenate([codes, codes]), n_boot, seed, w, groups)
+    low, high = percentile_interval(replicates[:, 0], alpha)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rel_low, rel_high = percentile_interval(replicates[:, 0] / replicates[:, 1], alpha)
+    effect.diagnostics["normal_ci_lower"], effect.diagnostics["normal_ci_upper"] = effect.ci_lower, effect.ci_upper
+    effect.ci_lower, effect.ci_upper = float(low), float(high)
+    effect.relative_ci_lower, effect.relative_ci_upper = float(rel_low), float(rel_high)
+    effect.ci_method = f"cluster bootstrap percentile over scores (B={n_boot}); SE from influence function"
+    effect.replicates = replicates[:, 0]
+
+
+def segment_effects(
+    scores: np.ndarray,
+    segment_labels: np.ndarray | pd.Series,
+    clusters: np.ndarray | pd.Series,
+    n_boot: int = 200,
+    seed: int = 0,
+    min_rows: int = 1,
+    min_clusters: int = 1,
+    weights: np.ndarray | None = None,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Mean score per segment with a clustered SE and a cluster-bootstrap percentile interval.
+
+    ``passes_size_filter`` flags segments with at least ``min_rows`` rows and ``min_clusters``
+    clusters; small segments are reported, not dropped. A cluster may span several segments.
+    """
+    scores = np.asarray(scores, dtype=float)
+    labels = pd.Series(np.asarray(segment_labels, dtype=object))
+    if len(labels) != len(scores) or len(np.asarray(clusters)) != len(scores):
+        raise ParameterError(f"scores ({len(scores)}), segment_labels ({len(labels)}) and clusters "
+                             f"({len(np.asarray(clusters))}) must have the same length")
+    if labels.isna().any():
+        raise ParameterError(f"segment_labels has {int(labels.isna().sum())} missing values")
+    n_boot, seed, alpha = check_n_boot(n_boot), check_seed(seed), check_alpha(alpha)
+    check_int(min_rows, "min_rows", 0), check_int(min_clusters, "min_clusters", 0)
+    w = None if weights is None else check_weights(weights)
+    codes, _ = factorize(clusters)
+    segments, names = pd.factorize(labels, sort=True)
+    rows = []
+    for k, name in enumerate(names):
+        part = segments == k
+        mean, se = clustered_mean(scores[part], codes[part], None if w is None else w[part])
+        n_clusters = len(np.unique(codes[part]))
+        rows.append({"segment": name, "n_rows": int(part.sum()), "n_clusters": n_clusters, "estimate": mean,
+                     "std_error": se,
+                     "passes_size_filter": bool(part.sum() >= min_rows and n_clusters >= min_clusters)})
+    table = pd.DataFrame(rows)
+    if n_boot:
+        replicates = bootstrap_weighted_means(scores, codes, n_boot, seed, w, segments)
+        table["ci_lower"], table["ci_upper"] = percentile_interval(replicates, alpha)
+    else:
+        table["ci_lower"] = table["ci_upper"] = np.nan
+    return table
+
+
+@dataclass(kw_only=True)
+class ModeratorResult:
+    """``importances``: share per feature (full-sample fit). ``predicted``: out-of-fold predicted
+    effect per row. ``buckets``: mean score (the honest effect estimate) by quantile bucket of the
+    predicted effect -- "smoothed effect buckets"."""
+
+    importances: pd.Series
+    predicted: np.ndarray
+    buckets: pd.DataFrame
+
+
+@single_threaded
+def effect_moderators(
+    scores: np.ndarray,
+    X: pd.DataFrame | np.ndarray,
+    learner=None,
+    clusters: np.ndarray | pd.Series | None = None,
+    n_buckets: int = 5,
+    n_folds: int = 5,
+    seed: int = 0,
+    weights: np.ndarray | None = None,
+) -> ModeratorResult:
+    """Which pre-treatment covariates move the effect: regress the scores on ``X``.
+
+    Predictions are out of fold (folds grouped by ``clusters``) so that buckets are not sorted on
+    the same noise they average. ``X`` may be a DataFrame (non-numeric columns are one-hot
+    encoded) or a numeric array. Default learner: ridge.
+    """
+    scores = np.asarray(scores, dtype=float)
+    n_buckets, seed = check_int(n_buckets, "n_buckets", 2), check_seed(seed)
+    if isinstance(X, pd.DataFrame):
+        numeric = [c for c in X.columns if pd.api.types.is_numeric_dtype(X[c]) or pd.api.types.is_bool_dtype(X[c])]
+        spec, matrix = build_design(X, numeric, [c for c in X.columns if c not in numeric])
+        names = spec.names
+    else:
+        matrix = np.asarray(X, dtype=float)
+        names = [f"x{j}" for j in range(matrix.shape[1])]
+    if len(matrix) != len(scores):
+        raise ParameterError(f"X has {len(matrix)} rows but scores has {len(scores)}")
+    learner = resolve_learner("ridge" if learner is None else learner, "learner")
+    codes = np.arange(len(scores)) if clusters is None else factorize(clusters)[0]
+    w = None if weights is None else check_weights(weights)
+    folds = grouped_folds(codes, n_folds, seed)
+    fitter = RowFitter(learner, matrix, scores)
+    predicted = np.empty(len(scores))
+    for k in progress(range(n_folds), desc="effect moderators"):
+        train, test = np.flatnonzero(folds != k), np.flatnonzero(folds == k)
+        predicted[test] = fitter.predict(fitter.fit(train, None if w is None else w[train]), test)
+    importances = feature_importances(fit_learner(learner, matrix, scores, w), names)
+    return ModeratorResult(importances=importances, predicted=predicted,
+                           buckets=_buckets(scores, predicted, codes, w, n_buckets))
+
+
+def _buckets(scores: np.ndarray, predicted: np.ndarray, codes: np.ndarray, w: np.ndarray | None,
+             n_buckets: int) -> pd.DataFrame:
+    bucket = pd.qcut(pd.Series(predicted).rank(method="first"), n_buckets, labels=False).to_numpy()
+    rows = []
+    for b in range(n_buckets):
+        part = bucket == b
+        mean, se = clustered_mean(scores[part], codes[part], None if w is None else w[part])
+        rows.append({"bucket": b + 1, "n_rows": int(part.sum()), "predicted_min": float(predicted[part].min()),
+                     "predicted_max": float(predicted[part].max()), "mean_predicted": float(predicted[part].mean()),
+                     "mean_score": mean, "std_error": se})
+    return pd.DataFrame(rows)

@@ -1,0 +1,409 @@
+"""Causal mediation by the g-formula: binary treatment A, mediator M, outcome Y, covariates X.
+
+Models: mediator E[M | A, X] and outcome E[Y | A, M, X] (with an A*M column when
+``interaction``). With potential-outcome means Y(a, a') = E[Y(a, M(a'))]:
+
+    NDE = Y(1,0) - Y(0,0)     NIE = Y(1,1) - Y(1,0)     TE = NDE + NIE
+    NDE(1) = Y(1,1) - Y(0,1)  NIE(0) = Y(0,1) - Y(0,0)  (TE = NDE(1) + NIE(0) as well)
+    CDE(m) = E[Y(1, m) - Y(0, m)]                        proportion mediated = NIE / TE
+
+Integrating over the counterfactual mediator M(a'):
+  * binary M: exact, P(M(a')=1) f(a, 1) + (1 - P) f(a, 0);
+  * continuous M, outcome model linear in M (OLS, ridge...): f(a, E[M(a')]) is exact;
+  * continuous M otherwise (GLM link, trees): Monte Carlo over M(a') = E[M | a', X] + e, with e
+    resampled from the mediator-model residuals, ``n_mc`` draws, common draws for a' = 0 and 1.
+
+Statsmodels' ``Mediation`` names: ACME (treated) = NIE, ACME (control) = NIE(0),
+ADE (control) = NDE, ADE (treated) = NDE(1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.base import is_classifier
+
+from kuairec_causal.errors import ParameterError
+from kuairec_causal.progress import progress
+
+from ._checks import check_alpha, check_choice, check_int, check_n_boot, check_seed, is_binary
+from ._data import CausalData, prepare, weighted_mean
+from ._threads import single_threaded
+from .bootstrap import bootstrap_weighted_means, cluster_bootstrap
+from .crossfit import grouped_folds, nuisance_table, regression_metrics
+from .learners import (describe_learner, feature_importances, fit_learner, is_linear_regressor, logit_glm,
+                       ols_learner, predict_mean, resolve_learner)
+from .results import EffectSet, from_replicates_or_point
+
+POTENTIAL = ("y11", "y10", "y00", "y01", "m1", "m0")
+
+
+@dataclass(frozen=True)
+class _Config:
+    binary_mediator: bool
+    interaction: bool
+    integration: str  # "exact" (binary M), "plugin" (linear in M), "monte_carlo"
+    n_mc: int
+    cde_values: tuple[float, ...]
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return POTENTIAL + tuple(f"cde{j}" for j in range(len(self.cde_values)))
+
+
+class _OutcomeFrame:
+    """Outcome-model predictions f(a, m) for fixed covariate rows, reusing one buffer."""
+
+    def __init__(self, model, X: np.ndarray, interaction: bool):
+        self.model, self.interaction = model, interaction
+        self.head = 3 if interaction else 2
+        self.buffer = np.empty((len(X), self.head + X.shape[1]))
+        self.buffer[:, self.head:] = X
+
+    def __call__(self, a: float, m: np.ndarray | float) -> np.ndarray:
+        self.buffer[:, 0] = a
+        self.buffer[:, 1] = m
+        if self.interaction:
+            self.buffer[:, 2] = self.buffer[:, 0] * self.buffer[:, 1]
+        return predict_mean(self.model, self.buffer)
+
+
+def outcome_features(a: np.ndarray, m: np.ndarray, X: np.ndarray, interaction: bool) -> np.ndarray:
+    head = [a, m, a * m] if interaction else [a, m]
+    return np.column_stack([*head, X])
+
+
+def _mediator_means(model, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    frame = np.column_stack([np.ones(len(X)), X])
+    m1 = predict_mean(model, frame)
+    frame[:, 0] = 0.0
+    return m1, predict_mean(model, frame)
+
+
+def _counterfactuals(mediator_model, outcome_model, X: np.ndarray, config: _Config, pool: np.ndarray | None,
+                     pool_weights: np.ndarray | None, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Per-row counterfactual predictions for the rows of ``X`` (see module docstring)."""
+    m1, m0 = _mediator_means(mediator_model, X)
+    f = _OutcomeFrame(outcome_model, X, config.interaction)
+    mediator = {1: m1, 0: m0}
+    out: dict[str, np.ndarray] = {"m1": m1, "m0": m0}
+    if config.integration == "exact":
+        p = {k: np.clip(v, 0, 1) for k, v in mediator.items()}
+        at = {(a, m): f(a, m) for a in (1, 0) for m in (1, 0)}
+        for a, am in ((1, 1), (1, 0), (0, 0), (0, 1)):
+            out[f"y{a}{am}"] = p[am] * at[(a, 1)] + (1 - p[am]) * at[(a, 0)]
+    elif config.integration == "plugin":
+        for a, am in ((1, 1), (1, 0), (0, 0), (0, 1)):
+            out[f"y{a}{am}"] = f(a, mediator[am])
+    else:
+        sums = {(a, am): np.zeros(len(X)) for a in (1, 0) for am in (1, 0)}
+        prob = None if pool_weights is None else pool_weights / pool_weights.sum()
+        for _ in range(config.n_mc):
+            noise = pool[rng.choice(len(pool), size=len(X), p=prob)]
+            for (a, am), total in sums.items():
+                total += f(a, mediator[am] + noise)
+        for (a, am), total in sums.items():
+            out[f"y{a}{am}"] = total / config.n_mc
+    for j, value in enumerate(config.cde_values):
+        out[f"cde{j}"] = f(1, value) - f(0, value)
+    return out
+
+
+def _effects(values: dict[str, np.ndarray | float], config: _Config) -> dict[str, np.ndarray]:
+    """Effect contrasts from potential-outcome means (works on scalars and replicate arrays)."""
+    nde = np.asarray(values["y10"]) - values["y00"]
+    nie = np.asarray(values["y11"]) - values["y10"]
+    te = nde + nie  # defined as the sum so TE = NDE + NIE holds exactly
+    effects = {"TE": te, "NDE": nde, "NIE": nie, "NDE(1)": np.asarray(values["y11"]) - values["y01"],
+               "NIE(0)": np.asarray(values["y01"]) - values["y00"]}
+    for j, value in enumerate(config.cde_values):
+        effects[f"CDE(m={value:.4g})"] = np.asarray(values[f"cde{j}"])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        effects["proportion_mediated"] = np.where(te != 0, nie / te, np.nan)
+    effects["mediator_shift"] = np.asarray(values["m1"]) - values["m0"]
+    return effects
+
+
+def _effect_set(method: str, point: dict[str, float], replicates: dict[str, np.ndarray] | None, config: _Config,
+                prep: CausalData, alpha: float, diagnostics: dict) -> EffectSet:
+    estimates = _effects(point, config)
+    boot = None if replicates is None else _effects(replicates, config)
+    effects = {}
+    for name, value in estimates.items():
+        relative = name not in ("proportion_mediated", "mediator_shift")
+        common = dict(estimand=name, method=method, estimate=float(value), n=prep.n, n_clusters=prep.n_clusters,
+                      alpha=alpha, reference_mean=float(point["y00"]) if relative else np.nan)
+        effects[name] = from_replicates_or_point(
+            replicates=None if boot is None else boot[name],
+            reference_replicates=replicates["y00"] if boot is not None and relative else None, **common)
+    potential = {"E[Y(1,M(1))]": point["y11"], "E[Y(1,M(0))]": point["y10"], "E[Y(0,M(0))]": point["y00"],
+                 "E[Y(0,M(1))]": point["y01"], "E[M(1)]": point["m1"], "E[M(0)]": point["m0"]}
+    return EffectSet(method=method, effects=effects, diagnostics={**diagnostics, "potential_means": potential})
+
+
+# ---------------------------------------------------------------------------------------------
+# Setup shared by the full-sample and cross-fitted estimators
+
+
+@dataclass
+class _Setup:
+    prep: CausalData
+    config: _Config
+    mediator_learner: object
+    outcome_learner: object
+    outcome_X: np.ndarray
+    mediator_X: np.ndarray
+
+
+def _setup(data, treatment, mediator, outcome, covariates, categorical, cluster, weights, mediator_learner,
+           outcome_learner, interaction, mediator_type, integration, n_mc, cde_values, cde_quantiles) -> _Setup:
+    prep = prepare(data, treatment, outcome, mediator, covariates, categorical, cluster, weights)
+    mediator_type = check_choice(mediator_type, "mediator_type", ["auto", "continuous", "binary"])
+    binary = is_binary(prep.m) if mediator_type == "auto" else mediator_type == "binary"
+    if binary and not is_binary(prep.m):
+        raise ParameterError(f"mediator column '{mediator}' must be binary 0/1 for mediator_type='binary'")
+    mediator_learner, outcome_learner = _learners(mediator_learner, outcome_learner, binary, prep, mediator, outcome)
+    integration = _integration(integration, binary, outcome_learner)
+    config = _Config(binary, bool(interaction), integration, check_int(n_mc, "n_mc", 1),
+                     _cde_values(prep.m, binary, cde_values, cde_quantiles))
+    return _Setup(prep, config, mediator_learner, outcome_learner,
+                  outcome_features(prep.a, prep.m, prep.X, config.interaction), np.column_stack([prep.a, prep.X]))
+
+
+def _learners(mediator_learner, outcome_learner, binary: bool, prep: CausalData, mediator: str, outcome: str):
+    if mediator_learner is None or (isinstance(mediator_learner, str) and mediator_learner == "auto"):
+        mediator_learner = logit_glm() if binary else ols_learner()
+    mediator_learner = resolve_learner(mediator_learner, "mediator_learner")
+    if is_classifier(mediator_learner) and not binary:
+        raise ParameterError(f"mediator_learner is a classifier but mediator '{mediator}' is continuous")
+    outcome_learner = resolve_learner(ols_learner() if outcome_learner is None else outcome_learner,
+                                      "outcome_learner")
+    if is_classifier(outcome_learner) and not is_binary(prep.y):
+        raise ParameterError(f"outcome_learner is a classifier but outcome '{outcome}' is not binary 0/1")
+    return mediator_learner, outcome_learner
+
+
+def _integration(requested: str, binary: bool, outcome_learner) -> str:
+    """How to average over M(a'): exact (binary M), plug-in (linear in M) or Monte Carlo."""
+    requested = check_choice(requested, "integration", ["auto", "monte_carlo", "plugin"])
+    linear = is_linear_regressor(outcome_learner)
+    if binary:
+        return "exact"
+    if requested == "auto":
+        return "plugin" if linear else "monte_carlo"
+    if requested == "plugin" and not linear:
+        raise ParameterError("integration='plugin' is exact only for an outcome model linear in the mediator; "
+                             "use 'monte_carlo'")
+    return requested
+
+
+def _cde_values(m: np.ndarray, binary: bool, values, quantiles) -> tuple[float, ...]:
+    if binary:
+        return (0.0, 1.0)
+    if values is not None:
+        return tuple(float(v) for v in np.atleast_1d(values))
+    if quantiles is None:
+        return ()
+    quantiles = np.atleast_1d(np.asarray(quantiles, dtype=float))
+    if np.any((quantiles < 0) | (quantiles > 1)):
+        raise ParameterError(f"cde_quantiles must lie in [0, 1]; got {quantiles.tolist()}")
+    return tuple(float(v) for v in np.quantile(m, quantiles))
+
+
+def _fit_models(setup: _Setup, rows: np.ndarray, weight: np.ndarray):
+    """Fit the mediator and outcome models on ``rows``; return them with the residual pool."""
+    prep = setup.prep
+    mediator_model = fit_learner(setup.mediator_learner, setup.mediator_X[rows], prep.m[rows], weight)
+    outcome_model = fit_learner(setup.outcome_learner, setup.outcome_X[rows], prep.y[rows], weight)
+    pool = None
+    if setup.config.integration == "monte_carlo":
+        pool = prep.m[rows] - predict_mean(mediator_model, setup.mediator_X[rows])
+    return mediator_model, outcome_model, pool
+
+
+def _diagnostics(setup: _Setup) -> dict:
+    config = setup.config
+    return {"mediator_type": "binary" if config.binary_mediator else "continuous",
+            "interaction": config.interaction, "integration": config.integration,
+            "n_mc": config.n_mc if config.integration == "monte_carlo" else 0,
+            "mediator_learner": describe_learner(setup.mediator_learner),
+            "outcome_learner": describe_learner(setup.outcome_learner),
+            "cde_values": list(config.cde_values), "design": setup.prep.design.summary()}
+
+
+# ---------------------------------------------------------------------------------------------
+# Full-sample g-formula with a refitting cluster bootstrap
+
+
+@single_threaded
+def mediation_gformula(
+    data: pd.DataFrame,
+    treatment: str,
+    mediator: str,
+    outcome: str,
+    covariates: Sequence[str] | str | None = (),
+    categorical: Sequence[str] | str | None = (),
+    cluster: str | None = None,
+    weights: str | np.ndarray | None = None,
+    mediator_learner="auto",
+    outcome_learner="ols",
+    interaction: bool = True,
+    mediator_type: str = "auto",
+    integration: str = "auto",
+    n_mc: int = 50,
+    cde_values: Sequence[float] | None = None,
+    cde_quantiles: Sequence[float] | None = (0.1, 0.9),
+    n_boot: int = 200,
+    seed: int = 0,
+    alpha: float = 0.05,
+) -> EffectSet:
+    """Natural (in)direct effects by the parametric / ML g-formula.
+
+    Defaults: OLS mediator model (logit GLM for a binary mediator) and OLS outcome model with an
+    A*M term. ``outcome_learner`` may be 'logit' / 'probit' (statsmodels GLM, binary outcome) or
+    any scikit-learn learner. CDEs are evaluated at ``cde_values`` or at the ``cde_quantiles`` of
+    M (fixed across bootstrap replicates); for a binary M at 0 and 1. The bootstrap refits both
+    models in every replicate. Monte Carlo residual pools come from in-sample residuals -- right
+    for parametric mediator models; with flexible ones prefer :func:`mediation_crossfit`.
+    """
+    alpha, n_boot, seed = check_alpha(alpha), check_n_boot(n_boot), check_seed(seed)
+    setup = _setup(data, treatment, mediator, outcome, covariates, categorical, cluster, weights, mediator_learner,
+                   outcome_learner, interaction, mediator_type, integration, n_mc, cde_values, cde_quantiles)
+    prep, w = setup.prep, setup.prep.base_weights
+    point = _sample_means(setup, np.arange(prep.n), w, np.random.default_rng([seed, 1]))
+    replicates = None
+    if n_boot:
+        rng = np.random.default_rng([seed, 2])  # Monte Carlo draws inside replicates, in replicate order
+
+        def statistic(rows: np.ndarray, mult: np.ndarray) -> np.ndarray:
+            if prep.a[rows].min() == prep.a[rows].max():
+                return np.full(len(setup.config.keys), np.nan)
+            values = _sample_means(setup, rows, w[rows] * mult, rng)
+            return np.array([values[k] for k in setup.config.keys])
+
+        matrix = cluster_bootstrap(statistic, prep.codes, n_boot, seed, desc="mediation bootstrap")
+        replicates = {k: matrix[:, j] for j, k in enumerate(setup.config.keys)}
+    method = f"mediation g-formula ({setup.config.integration})"
+    return _effect_set(method, point, replicates, setup.config, prep, alpha, _diagnostics(setup))
+
+
+def _sample_means(setup: _Setup, rows: np.ndarray, weight: np.ndarray, rng: np.random.Generator) -> dict:
+    mediator_model, outcome_model, pool = _fit_models(setup, rows, weight)
+    rowwise = _counterfactuals(mediator_model, outcome_model, setup.prep.X[rows], setup.config, pool, weight, rng)
+    return {k: weighted_mean(v, weight) for k, v in rowwise.items()}
+
+
+# ---------------------------------------------------------------------------------------------
+# Cross-fitted g-formula (any learners), with row-level effects
+
+
+@dataclass(kw_only=True)
+class CrossFitMediationResult(EffectSet):
+    """Adds row-level counterfactuals/effects, out-of-fold nuisance metrics and importances."""
+
+    row_effects: pd.DataFrame
+    nuisance_metrics: pd.DataFrame
+    importances: dict[str, pd.Series]
+
+
+@single_threaded
+def mediation_crossfit(
+    data: pd.DataFrame,
+    treatment: str,
+    mediator: str,
+    outcome: str,
+    covariates: Sequence[str] | str | None = (),
+    categorical: Sequence[str] | str | None = (),
+    cluster: str | None = None,
+    weights: str | np.ndarray | None = None,
+    mediator_learner="auto",
+    outcome_learner="ols",
+    interaction: bool = True,
+    mediator_type: str = "auto",
+    integration: str = "auto",
+    n_mc: int = 20,
+    cde_values: Sequence[float] | None = None,
+    cde_quantiles: Sequence[float] | None = (0.1, 0.9),
+    n_folds: int = 5,
+    n_boot: int = 200,
+    seed: int = 0,
+    alpha: float = 0.05,
+    importances: bool = True,
+) -> CrossFitMediationResult:
+    """Cross-fitted g-formula mediation: models fitted on the other folds (grouped by cluster)
+    predict M(0), M(1), Y(0,M(0)), Y(1,M(0)), Y(1,M(1)), Y(0,M(1)) for each held-out row.
+
+    Monte Carlo residual pools are the out-of-fold mediator residuals of the training rows (honest
+    noise for flexible learners). Intervals: cluster bootstrap over the row-level predictions
+    (models not refitted; reflects sampling of rows given the fitted nuisances). With
+    ``importances``, full-sample models are fitted once for feature importances.
+    """
+    alpha, n_boot, seed = check_alpha(alpha), check_n_boot(n_boot), check_seed(seed)
+    setup = _setup(data, treatment, mediator, outcome, covariates, categorical, cluster, weights, mediator_learner,
+                   outcome_learner, interaction, mediator_type, integration, n_mc, cde_values, cde_quantiles)
+    prep, config, w = setup.prep, setup.config, setup.prep.base_weights
+    folds = grouped_folds(prep.codes, n_folds, seed)
+    mediator_models, m_hat = _crossfit_mediator(setup, folds, w)
+    residuals = prep.m - m_hat
+    rng = np.random.default_rng([seed, 3])
+    rowwise = {k: np.empty(prep.n) for k in config.keys}
+    y_hat = np.empty(prep.n)
+    for k in progress(range(n_folds), desc="mediation cross-fitting"):
+        train, test = np.flatnonzero(folds != k), np.flatnonzero(folds == k)
+        outcome_model = fit_learner(setup.outcome_learner, setup.outcome_X[train], prep.y[train], w[train])
+        y_hat[test] = predict_mean(outcome_model, setup.outcome_X[test])
+        pool = residuals[train] if config.integration == "monte_carlo" else None
+        part = _counterfactuals(mediator_models[k], outcome_model, prep.X[test], config, pool, w[train], rng)
+        for key, values in part.items():
+            rowwise[key][test] = values
+    point = {k: weighted_mean(v, w) for k, v in rowwise.items()}
+    replicates = None
+    if n_boot:
+        stacked = np.concatenate([rowwise[k] for k in config.keys])
+        groups = np.repeat(np.arange(len(config.keys)), prep.n)
+        matrix = bootstrap_weighted_means(stacked, np.tile(prep.codes, len(config.keys)), n_boot, seed,
+                                          np.tile(w, len(config.keys)), groups)
+        replicates = {k: matrix[:, j] for j, k in enumerate(config.keys)}
+    method = f"mediation g-formula, cross-fitted ({config.integration})"
+    base = _effect_set(method, point, replicates, config, prep, alpha, {**_diagnostics(setup), "n_folds": n_folds})
+    metrics = nuisance_table({"mediator": regression_metrics(prep.m, m_hat, folds, prep.weights),
+                              "outcome": regression_metrics(prep.y, y_hat, folds, prep.weights)})
+    return CrossFitMediationResult(
+        method=base.method, effects=base.effects, diagnostics=base.diagnostics,
+        row_effects=_row_effects(rowwise, folds, data.index),
+        nuisance_metrics=metrics,
+        importances=_importances(setup) if importances else {})
+
+
+def _crossfit_mediator(setup: _Setup, folds: np.ndarray, w: np.ndarray) -> tuple[list, np.ndarray]:
+    """Per-fold mediator models and out-of-fold predictions at the observed treatment."""
+    prep, models = setup.prep, []
+    m_hat = np.empty(prep.n)
+    for k in progress(range(int(folds.max()) + 1), desc="mediator cross-fitting"):
+        train, test = folds != k, folds == k
+        model = fit_learner(setup.mediator_learner, setup.mediator_X[train], prep.m[train], w[train])
+        m_hat[test] = predict_mean(model, setup.mediator_X[test])
+        models.append(model)
+    return models, m_hat
+
+
+def _row_effects(rowwise: dict[str, np.ndarray], folds: np.ndarray, index: pd.Index) -> pd.DataFrame:
+    frame = pd.DataFrame({k: v for k, v in rowwise.items() if not k.startswith("cde")}, index=index)
+    frame["nde"] = frame["y10"] - frame["y00"]
+    frame["nie"] = frame["y11"] - frame["y10"]
+    frame["te"] = frame["nde"] + frame["nie"]
+    frame["fold"] = folds
+    return frame
+
+
+def _importances(setup: _Setup) -> dict[str, pd.Series]:
+    prep, w = setup.prep, setup.prep.weights
+    names = prep.design.names
+    mediator_model = fit_learner(setup.mediator_learner, setup.mediator_X, prep.m, w)
+    outcome_model = fit_learner(setup.outcome_learner, setup.outcome_X, prep.y, w)
+    head = ["A", "M", "A_x_M"] if setup.config.interaction else ["A", "M"]
+    return {"mediator": feature_importances(mediator_model, ["A", *names]),
+            "outcome": feature_importances(outcome_model, [*head, *names])}

@@ -1,0 +1,170 @@
+"""The main job, stage by stage: data -> warehouse -> estimators -> effect tables -> report.
+
+Each stage records a fingerprint of its inputs in ``warehouse/run_state.json``; a re-run skips a
+stage whose fingerprint is unchanged (``fresh=True`` forces everything).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kuairec_causal.config import Paths
+from kuairec_causal.errors import KuaiRecError
+from kuairec_causal.ingest import ingest_release, read_manifest
+from kuairec_causal.progress import log, stage
+from kuairec_causal.store import DuckDBMartReader, write_tables
+from kuairec_causal.studies.common import StudyContext, StudySettings, load_truth
+from kuairec_causal.warehouse import build_effects, build_panel, build_vars, project_files
+
+STUDIES = {
+    "long_term": "kuairec_causal.studies.long_term",
+    "mediation": "kuairec_causal.studies.mediation",
+}
+CODE_PACKAGES = ("estimators", "studies")
+
+
+@dataclass
+class RunOptions:
+    scale: str = "small"
+    seed: int = 20200705
+    archive: Path | None = None
+    interaction_matrix: str | None = None
+    fresh: bool = False
+    settings: StudySettings = field(default_factory=StudySettings)
+    studies: tuple[str, ...] = ("long_term", "mediation")
+    report: bool = True
+
+
+@dataclass
+class RunState:
+    path: Path
+    fingerprints: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, paths: Paths) -> RunState:
+        path = paths.duckdb_path.parent / "run_state.json"
+        data = json.loads(path.read_text()) if path.is_file() else {}
+        return cls(path, data.get("fingerprints", {}))
+
+    def up_to_date(self, stage_name: str, fingerprint: str) -> bool:
+        return self.fingerprints.get(stage_name) == fingerprint
+
+    def record(self, stage_name: str, fingerprint: str) -> None:
+        self.fingerprints[stage_name] = fingerprint
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_suffix(".tmp")
+        temporary.write_text(json.dumps({"fingerprints": self.fingerprints}, indent=2, sort_keys=True))
+        temporary.replace(self.path)
+
+
+def _digest(*parts: object) -> str:
+    hasher = hashlib.sha256()
+    for part in parts:
+        if isinstance(part, Path):
+            hasher.update(part.read_bytes() if part.is_file() else str(part).encode())
+        else:
+            hasher.update(json.dumps(part, sort_keys=True, default=str).encode())
+    return hasher.hexdigest()[:16]
+
+
+def _code_files(root: Path) -> list[Path]:
+    package = Path(__file__).parent
+    return sorted(p for name in CODE_PACKAGES for p in (package / name).rglob("*.py"))
+
+
+def default_release_dir(paths: Paths, scale: str, seed: int) -> Path:
+    return paths.data_dir / "simulated" / f"{scale}-seed{seed}"
+
+
+def _stage(state: RunState, name: str, fingerprint: str, fresh: bool, timings: dict, action: Callable[[], None]) -> bool:
+    """Run ``action`` unless its fingerprint is recorded; returns whether it ran. Fingerprints
+    chain (each stage's includes its inputs' fingerprints), so a rerun stage invalidates later ones."""
+    if not fresh and state.up_to_date(name, fingerprint):
+        log(f"[{time.strftime('%H:%M:%S')}] {name}: up to date, reused")
+        timings[name] = 0.0
+        return False
+    with stage(name, timings):
+        action()
+    state.record(name, fingerprint)
+    return True
+
+
+def ensure_data(paths: Paths, options: RunOptions, state: RunState, timings: dict) -> dict:
+    """Ingest the given archive, or simulate (once) and ingest the default synthetic release."""
+    if options.archive is not None:
+        source = Path(options.archive).resolve()
+        if not source.exists():
+            raise KuaiRecError(f"{source}: path does not exist")
+        fingerprint = _digest(str(source), source.stat().st_size, source.stat().st_mtime_ns)
+        _stage(state, "data", fingerprint, options.fresh, timings, lambda: ingest_release(source, paths.raw_dir))
+    else:
+        release_dir = default_release_dir(paths, options.scale, options.seed)
+        archive = release_dir / "KuaiRec_synthetic.zip"
+        fingerprint = _digest("simulated", options.scale, options.seed, _code_version("simulate"))
+
+        def simulate_and_ingest() -> None:
+            from kuairec_causal.simulate.release import simulate_release
+
+            if options.fresh or not archive.is_file() or not state.up_to_date("simulation", fingerprint):
+                simulate_release(options.scale, options.seed, release_dir)
+                state.record("simulation", fingerprint)
+            ingest_release(archive, paths.raw_dir)
+
+        _stage(state, "data", fingerprint, options.fresh, timings, simulate_and_ingest)
+    manifest = read_manifest(paths.raw_dir)
+    if manifest is None:
+        raise KuaiRecError(f"{paths.raw_dir}: ingest left no manifest")
+    return manifest
+
+
+def _code_version(package: str) -> str:
+    folder = Path(__file__).parent / package
+    return _digest(*sorted(folder.rglob("*.py")))
+
+
+def run_study(paths: Paths, name: str, settings: StudySettings, interaction_matrix: str) -> dict:
+    reader = DuckDBMartReader(paths.duckdb_path)
+    context = StudyContext(reader=reader, settings=settings, interaction_matrix=interaction_matrix,
+                           truth=load_truth(reader, interaction_matrix))
+    module = importlib.import_module(STUDIES[name])
+    tables = module.run_study(context)
+    write_tables(paths.duckdb_path, tables, replace_all_with_prefix=f"{name}_")
+    return tables
+
+
+def run_pipeline(options: RunOptions) -> dict:
+    paths = Paths.from_environment()
+    state = RunState.load(paths)
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    manifest = ensure_data(paths, options, state, timings)
+    variables = build_vars(paths, options.interaction_matrix)
+    matrix = variables["interaction_matrix"]
+    warehouse_fp = _digest(manifest, variables, *project_files(paths.root))
+    _stage(state, "warehouse", warehouse_fp, options.fresh, timings, lambda: build_panel(paths, variables))
+    code_fp = _digest(*_code_files(paths.root))
+    estimated_fp = []
+    for name in options.studies:
+        fingerprint = _digest(warehouse_fp, code_fp, options.settings.to_dict(), name)
+        _stage(state, f"estimate:{name}", fingerprint, options.fresh, timings,
+               lambda name=name: run_study(paths, name, options.settings, matrix))
+        estimated_fp.append(fingerprint)
+    effects_fp = _digest(*estimated_fp, *project_files(paths.root))
+    _stage(state, "effects", effects_fp, options.fresh, timings, lambda: build_effects(paths, variables))
+    report_dir = None
+    if options.report:
+        from kuairec_causal.report import build_report
+
+        report_fp = _digest(effects_fp, _code_version("report"))
+        report_dir = paths.reports_dir / f"{manifest.get('truth', {}).get('scale', 'real') if manifest.get('simulated') else 'kuairec'}-{matrix}"
+        _stage(state, "report", report_fp, options.fresh or not (report_dir / "report.html").is_file(), timings,
+               lambda: build_report(paths, report_dir))
+    timings["total"] = time.perf_counter() - started
+    return {"paths": paths, "timings": timings, "report_dir": report_dir, "interaction_matrix": matrix,
+            "simulated": bool(manifest.get("simulated"))}
