@@ -58,8 +58,42 @@ def tiny_raw(tiny_release, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def simulated_warehouse(tmp_path_factory):
+    """Factory: simulate, ingest and build a warehouse, cached per (scale, seed, null, matrix).
+
+    Returns the warehouse ``Paths`` (duckdb_path, raw_dir) and the release. Builds use the truth's
+    definitions (dbt vars), so estimates are comparable with the planted values."""
+    from kuairec_causal.config import Paths
+    from kuairec_causal.ingest import ingest_release
+    from kuairec_causal.simulate.release import simulate_release
+    from kuairec_causal.warehouse import build_panel, build_vars
+
+    releases: dict = {}
+    built: dict = {}
+
+    def build(scale: str = "tiny", seed: int = TINY_SEED, null_effects: bool = False, matrix: str = "small_matrix"):
+        release_key = (scale, seed, null_effects)
+        if release_key not in releases:
+            folder = tmp_path_factory.mktemp(f"{scale}-{seed}-{'null' if null_effects else 'effects'}")
+            release = simulate_release(scale, seed, folder / "release", null_effects=null_effects)
+            ingest_release(release.archive, folder / "raw")
+            releases[release_key] = (folder, release)
+        folder, release = releases[release_key]
+        key = (*release_key, matrix)
+        if key not in built:
+            os.environ["DBT_TARGET_PATH"] = str(folder / f"target-{matrix}")
+            os.environ["DBT_LOG_PATH"] = str(folder / "logs")
+            paths = Paths(root=Paths.from_environment().root, duckdb_path=folder / f"{matrix}.duckdb", raw_dir=folder / "raw")
+            build_panel(paths, build_vars(paths, matrix))
+            built[key] = paths
+        return built[key], release
+
+    return build
+
+
+@pytest.fixture(scope="session")
 def build_tiny_warehouse(tiny_raw, tmp_path_factory):
-    """Build (once per matrix) the warehouse on the tiny release with the truth's definitions."""
+    """Build (once per matrix) the warehouse on the shared tiny release."""
     from kuairec_causal.config import Paths
     from kuairec_causal.warehouse import build_panel, build_vars
 
@@ -70,8 +104,7 @@ def build_tiny_warehouse(tiny_raw, tmp_path_factory):
             folder = tmp_path_factory.mktemp(f"warehouse-{matrix}")
             os.environ["DBT_TARGET_PATH"] = str(folder / "target")
             os.environ["DBT_LOG_PATH"] = str(folder / "logs")
-            root = Paths.from_environment().root
-            paths = Paths(root=root, duckdb_path=folder / "kuairec.duckdb", raw_dir=tiny_raw)
+            paths = Paths(root=Paths.from_environment().root, duckdb_path=folder / "kuairec.duckdb", raw_dir=tiny_raw)
             build_panel(paths, build_vars(paths, matrix))
             built[matrix] = paths
         return built[matrix]

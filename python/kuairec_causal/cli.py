@@ -35,7 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     simulate = commands.add_parser("simulate", help="write a synthetic KuaiRec 2.0 release with planted causal truth")
-    simulate.add_argument("--scale", choices=["tiny", "small", "full"], default="small")
+    simulate.add_argument("--scale", choices=["tiny", "ci", "small", "full"], default="small",
+                          help="tiny: test fixture; ci: coverage tests; small: the default demo (real small_matrix size); full: real big_matrix size")
     simulate.add_argument("--seed", type=int, default=20200705)
     simulate.add_argument("--out", required=True, help="directory to write (replaced atomically)")
     simulate.add_argument("--null-effects", action="store_true", help="same confounding, every effect zero")

@@ -30,6 +30,9 @@ class Scale:
 SCALES: dict[str, Scale] = {
     "tiny": Scale("tiny", n_users=60, n_small_users=36, n_videos=900, n_small_videos=420,
                   small_daily_interactions=14.0, big_daily_interactions=9.0),
+    # Test scale for estimator coverage: enough users for stable intervals, seconds to build.
+    "ci": Scale("ci", n_users=320, n_small_users=200, n_videos=2400, n_small_videos=900,
+                small_daily_interactions=24.0, big_daily_interactions=10.0),
     "small": Scale("small", n_users=2400, n_small_users=1411, n_videos=10728, n_small_videos=3327,
                    small_daily_interactions=46.0, big_daily_interactions=9.0),
     "full": Scale("full", n_users=7176, n_small_users=1411, n_videos=10728, n_small_videos=3327,
