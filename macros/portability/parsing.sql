@@ -1,0 +1,96 @@
+{#
+    Parsing helpers where DuckDB and Spark SQL differ. Each is dispatched once here; models call
+    the top-level macro only.
+#}
+
+{# A YYYYMMDD integer (e.g. 20200705) as a date; NULL when absent or not a valid date. #}
+{% macro date_from_yyyymmdd(int_expr) -%}
+    {{ return(adapter.dispatch('date_from_yyyymmdd', 'kuairec_causal')(int_expr)) }}
+{%- endmacro %}
+
+{% macro duckdb__date_from_yyyymmdd(int_expr) -%}
+    cast(try_strptime(cast({{ int_expr }} as varchar), '%Y%m%d') as date)
+{%- endmacro %}
+
+{% macro spark__date_from_yyyymmdd(int_expr) -%}
+    to_date(cast({{ int_expr }} as string), 'yyyyMMdd')
+{%- endmacro %}
+
+
+{#
+    Local wall-clock text such as '2020-07-05 05:27:48.378' as a timestamp without time zone;
+    NULL for empty or unparseable text.
+#}
+{% macro parse_local_timestamp(text_expr) -%}
+    {{ return(adapter.dispatch('parse_local_timestamp', 'kuairec_causal')(text_expr)) }}
+{%- endmacro %}
+
+{% macro duckdb__parse_local_timestamp(text_expr) -%}
+    try_cast({{ text_expr }} as timestamp)
+{%- endmacro %}
+
+{# spark__parse_local_timestamp: to be added with the Spark target (timestamp_ntz semantics). #}
+
+
+{#
+    Unix seconds (double, may carry milliseconds) as a UTC timestamp without time zone; NULL when
+    absent or not finite. Callers shift it to platform-local time with dbt.dateadd.
+#}
+{% macro unix_seconds_to_timestamp(seconds_expr) -%}
+    {{ return(adapter.dispatch('unix_seconds_to_timestamp', 'kuairec_causal')(seconds_expr)) }}
+{%- endmacro %}
+
+{% macro duckdb__unix_seconds_to_timestamp(seconds_expr) -%}
+    case
+        when isfinite({{ seconds_expr }})
+            then make_timestamp(cast(round({{ seconds_expr }} * 1000000) as bigint))
+    end
+{%- endmacro %}
+
+{# spark__unix_seconds_to_timestamp: to be added with the Spark target (UTC session time zone). #}
+
+
+{#
+    KuaiRec integer list text such as '[27, 9]': its first element (bigint) and its number of
+    elements. '[]' has 0 elements and no first element; NULL or unparseable text gives NULL.
+#}
+{% macro int_list_first_element(text_expr) -%}
+    {{ return(adapter.dispatch('int_list_first_element', 'kuairec_causal')(text_expr)) }}
+{%- endmacro %}
+
+{% macro duckdb__int_list_first_element(text_expr) -%}
+    try_cast({{ text_expr }} as bigint[])[1]
+{%- endmacro %}
+
+{% macro spark__int_list_first_element(text_expr) -%}
+    try_element_at(from_json({{ text_expr }}, 'array<bigint>'), 1)
+{%- endmacro %}
+
+{% macro int_list_length(text_expr) -%}
+    {{ return(adapter.dispatch('int_list_length', 'kuairec_causal')(text_expr)) }}
+{%- endmacro %}
+
+{% macro duckdb__int_list_length(text_expr) -%}
+    cast(len(try_cast({{ text_expr }} as bigint[])) as integer)
+{%- endmacro %}
+
+{% macro spark__int_list_length(text_expr) -%}
+    case
+        when from_json({{ text_expr }}, 'array<bigint>') is not null
+            then size(from_json({{ text_expr }}, 'array<bigint>'))
+    end
+{%- endmacro %}
+
+
+{# TRUE when a double is neither NaN nor +/-infinity (NULL stays NULL). #}
+{% macro is_finite(expr) -%}
+    {{ return(adapter.dispatch('is_finite', 'kuairec_causal')(expr)) }}
+{%- endmacro %}
+
+{% macro duckdb__is_finite(expr) -%}
+    isfinite({{ expr }})
+{%- endmacro %}
+
+{% macro spark__is_finite(expr) -%}
+    (not isnan({{ expr }}) and abs({{ expr }}) != double('infinity'))
+{%- endmacro %}

@@ -1,0 +1,82 @@
+{#-
+    Screens each candidate metric of mart_discovery_metric_panel: alignment with future value
+    (|Spearman| with outcome_future_7day_interactions), dependence on recent history (|Spearman|
+    with prior_3day_interactions), their penalised difference, and the top-minus-bottom bucket
+    spread of future interactions. Spearman = Pearson correlation of average ranks.
+-#}
+{%- set buckets = var('metric_validation_top_quantile_buckets') | int -%}
+
+with
+
+metric_panel as (
+
+    select * from {{ ref('mart_discovery_metric_panel') }}
+
+),
+
+long_format as (
+
+    {% for metric in candidate_metrics() -%}
+        select
+            '{{ metric }}' as metric,
+            user_id,
+            event_date,
+            cast({{ metric }} as double) as metric_value,
+            cast(outcome_future_7day_interactions as double) as future_interactions,
+            cast(prior_3day_interactions as double) as prior_interactions
+        from metric_panel
+        where
+            {{ metric }} is not null
+            and outcome_future_7day_interactions is not null
+            and prior_3day_interactions is not null
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+),
+
+ranked as (
+
+    select
+        metric,
+        future_interactions,
+        {{ average_rank('metric_value', 'metric') }} as metric_rank,
+        {{ average_rank('future_interactions', 'metric') }} as future_rank,
+        {{ average_rank('prior_interactions', 'metric') }} as prior_rank,
+        ntile({{ buckets }}) over (
+            partition by metric
+            order by metric_value, user_id, event_date
+        ) as metric_bucket
+    from long_format
+
+),
+
+scored as (
+
+    select
+        metric,
+        count(*) as user_days,
+        abs(corr(metric_rank, future_rank)) as future_alignment_score,
+        abs(corr(metric_rank, prior_rank)) as history_dependence_score,
+        avg(case when metric_bucket = {{ buckets }} then future_interactions end)
+        - avg(case when metric_bucket = 1 then future_interactions end)
+            as top_minus_bottom_future_interactions
+    from ranked
+    group by metric
+
+),
+
+final as (
+
+    select
+        metric,
+        user_days,
+        future_alignment_score,
+        history_dependence_score,
+        future_alignment_score
+        - {{ var('metric_history_penalty') }} * history_dependence_score as screening_score,
+        top_minus_bottom_future_interactions
+    from scored
+
+)
+
+select * from final

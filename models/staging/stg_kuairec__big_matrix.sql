@@ -1,0 +1,1 @@
+{{ stg_interactions(source('kuairec', 'big_matrix')) }}

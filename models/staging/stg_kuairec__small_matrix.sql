@@ -1,0 +1,1 @@
+{{ stg_interactions(source('kuairec', 'small_matrix')) }}
