@@ -1,13 +1,22 @@
-"""The ``kuairec-causal`` command line."""
+"""The ``kuairec-causal`` command line: simulate, ingest, build, estimate, report, run, docs, bench."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from kuairec_causal.errors import KuaiRecError
+
+SCALE_HELP = "tiny: test fixture; ci: coverage tests; small: the default demo (real small_matrix size); full: real big_matrix size"
+
+
+def _settings(args: argparse.Namespace):
+    from kuairec_causal.studies.common import StudySettings
+
+    return StudySettings(n_boot=args.n_boot, seed=args.seed, n_folds=args.folds)
 
 
 def _simulate(args: argparse.Namespace) -> int:
@@ -30,13 +39,103 @@ def _ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+def _build(args: argparse.Namespace) -> int:
+    from kuairec_causal.config import Paths
+    from kuairec_causal.progress import stage
+    from kuairec_causal.warehouse import build_panel, build_vars
+
+    paths = Paths.from_environment()
+    variables = build_vars(paths, args.matrix, json.loads(args.vars) if args.vars else None)
+    with stage(f"dbt build ({variables['interaction_matrix']})"):
+        build_panel(paths, variables)
+    print(f"warehouse: {paths.duckdb_path}")
+    return 0
+
+
+def _estimate(args: argparse.Namespace) -> int:
+    from kuairec_causal.config import Paths
+    from kuairec_causal.pipeline import STUDIES, run_study
+    from kuairec_causal.progress import stage
+    from kuairec_causal.warehouse import build_effects, build_vars
+
+    paths = Paths.from_environment()
+    variables = build_vars(paths, args.matrix)
+    studies = list(STUDIES) if args.study == "all" else [args.study]
+    for name in studies:
+        with stage(f"estimate {name}"):
+            run_study(paths, name, _settings(args), variables["interaction_matrix"])
+    with stage("dbt build --selector effects"):
+        build_effects(paths, variables)
+    print(f"effect tables: {paths.duckdb_path} (schema effects)")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from kuairec_causal.config import Paths
+    from kuairec_causal.progress import stage
+    from kuairec_causal.report import build_report
+
+    paths = Paths.from_environment()
+    out = Path(args.out) if args.out else paths.reports_dir / "latest"
+    with stage("report"):
+        build_report(paths, out)
+    print(f"report: {out / 'report.html'}")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from kuairec_causal.pipeline import RunOptions, run_pipeline
+    from kuairec_causal.report.headline import headline
+
+    options = RunOptions(scale=args.scale, seed=args.seed, archive=Path(args.archive) if args.archive else None,
+                         interaction_matrix=args.matrix, fresh=args.fresh, settings=_settings(args))
+    outcome = run_pipeline(options)
+    paths = outcome["paths"]
+    print("\nkuairec-causal run finished in {:.0f}s".format(outcome["timings"]["total"]))
+    for name, seconds in outcome["timings"].items():
+        if name != "total":
+            print(f"  {name:<28} {seconds:7.1f}s")
+    print(f"\nwarehouse:     {paths.duckdb_path}  (marts: schema marts; effect tables: schema effects)")
+    if outcome["report_dir"] is not None:
+        print(f"report:        {outcome['report_dir'] / 'report.html'}")
+        print(f"summary:       {outcome['report_dir'] / 'final_summary.md'}")
+    print("\n" + headline(paths))
+    return 0
+
+
+def _docs(args: argparse.Namespace) -> int:
+    from kuairec_causal.config import Paths
+    from kuairec_causal.warehouse import build_vars, run_dbt
+
+    paths = Paths.from_environment()
+    run_dbt(paths, ["docs", "generate"], build_vars(paths, args.matrix))
+    print(f"dbt docs: {paths.root / 'target' / 'index.html'} (serve with `dbt docs serve --profiles-dir profiles`)")
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from kuairec_causal.bench import STAGES, run_benchmark
+
+    stages = tuple(args.stages.split(",")) if args.stages else STAGES
+    results = run_benchmark(args.scale, seed=args.seed, repeats=args.repeats, n_boot=args.n_boot, stages=stages)
+    for check in results["targets"]:
+        status = "met" if check["met"] else "MISSED"
+        print(f"  {check['measure']:<14} {check['metric']:<8} {check['value']:10.1f} (target {check['target']:.0f}): {status}")
+    return 0
+
+
+def _add_estimation_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--n-boot", type=int, default=200, help="user-cluster bootstrap replicates (default 200)")
+    command.add_argument("--folds", type=int, default=5, help="cross-fitting folds, grouped by user (default 5)")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kuairec-causal", description=__doc__)
+    parser = argparse.ArgumentParser(prog="kuairec-causal", description="SQL-first causal analysis warehouse for KuaiRec.")
     commands = parser.add_subparsers(dest="command", required=True)
+    matrix = {"choices": ["small_matrix", "big_matrix"], "help": "interaction matrix that feeds the panel (default: small_matrix; big_matrix for --scale full)"}
 
     simulate = commands.add_parser("simulate", help="write a synthetic KuaiRec 2.0 release with planted causal truth")
-    simulate.add_argument("--scale", choices=["tiny", "ci", "small", "full"], default="small",
-                          help="tiny: test fixture; ci: coverage tests; small: the default demo (real small_matrix size); full: real big_matrix size")
+    simulate.add_argument("--scale", choices=["tiny", "ci", "small", "full"], default="small", help=SCALE_HELP)
     simulate.add_argument("--seed", type=int, default=20200705)
     simulate.add_argument("--out", required=True, help="directory to write (replaced atomically)")
     simulate.add_argument("--null-effects", action="store_true", help="same confounding, every effect zero")
@@ -46,6 +145,43 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("source", help="18164998.zip, KuaiRec.zip, or an extracted 'KuaiRec 2.0/data' folder")
     ingest.add_argument("--truth", help="ground_truth.json of a simulated release (default: found beside the archive)")
     ingest.set_defaults(handler=_ingest)
+
+    build = commands.add_parser("build", help="dbt build: staging, panel and marts (not the effect tables)")
+    build.add_argument("--matrix", **matrix)
+    build.add_argument("--vars", help="extra dbt vars as JSON, e.g. '{\"long_tail_quantile\": 0.6}'")
+    build.set_defaults(handler=_build)
+
+    estimate = commands.add_parser("estimate", help="run the estimator stage and build the effect tables")
+    estimate.add_argument("--study", choices=["all", "long_term", "mediation"], default="all")
+    estimate.add_argument("--matrix", **matrix)
+    estimate.add_argument("--seed", type=int, default=20200705)
+    _add_estimation_options(estimate)
+    estimate.set_defaults(handler=_estimate)
+
+    report = commands.add_parser("report", help="figures, tables, final_summary.md and report.html from the effect tables")
+    report.add_argument("--out", help="report folder (default reports/latest)")
+    report.set_defaults(handler=_report)
+
+    run = commands.add_parser("run", help="the main job: data -> dbt build -> both studies -> report")
+    run.add_argument("--scale", choices=["tiny", "ci", "small", "full"], default="small", help=SCALE_HELP + " (simulated data only)")
+    run.add_argument("--seed", type=int, default=20200705)
+    run.add_argument("--archive", help="the real KuaiRec archive (or inner zip / data folder) instead of simulated data")
+    run.add_argument("--matrix", **matrix)
+    run.add_argument("--fresh", action="store_true", help="recompute every stage, even if up to date")
+    _add_estimation_options(run)
+    run.set_defaults(handler=_run)
+
+    docs = commands.add_parser("docs", help="dbt docs generate (lineage from sources to effect tables)")
+    docs.add_argument("--matrix", **matrix)
+    docs.set_defaults(handler=_docs)
+
+    bench = commands.add_parser("bench", help="time every stage at a scale; writes bench/results and bench/RESULTS.md")
+    bench.add_argument("--scale", choices=["tiny", "ci", "small", "full"], default="small")
+    bench.add_argument("--seed", type=int, default=20200705)
+    bench.add_argument("--repeats", type=int, default=3, help="runs of the cheap stages (median reported)")
+    bench.add_argument("--n-boot", type=int, default=200)
+    bench.add_argument("--stages", help="comma-separated subset of simulate,ingest,build,long_term,mediation,report")
+    bench.set_defaults(handler=_bench)
     return parser
 
 

@@ -20,7 +20,7 @@ from kuairec_causal.ingest import ingest_release, read_manifest
 from kuairec_causal.progress import log, stage
 from kuairec_causal.store import DuckDBMartReader, write_tables
 from kuairec_causal.studies.common import StudyContext, StudySettings, load_truth
-from kuairec_causal.warehouse import build_effects, build_panel, build_vars, project_files
+from kuairec_causal.warehouse import build_effects, build_panel, build_vars, interaction_matrix_for_scale, project_files
 
 STUDIES = {
     "long_term": "kuairec_causal.studies.long_term",
@@ -138,13 +138,23 @@ def run_study(paths: Paths, name: str, settings: StudySettings, interaction_matr
     return tables
 
 
+def report_label(manifest: dict, matrix: str) -> str:
+    """One report folder per data set and matrix, e.g. ``simulated-small-seed20200705-small_matrix``."""
+    if manifest.get("simulated"):
+        truth = manifest.get("truth", {})
+        null = "-null" if truth.get("null_effects") else ""
+        return f"simulated-{truth.get('scale')}-seed{truth.get('seed')}{null}-{matrix}"
+    return f"kuairec-{matrix}"
+
+
 def run_pipeline(options: RunOptions) -> dict:
     paths = Paths.from_environment()
     state = RunState.load(paths)
     timings: dict[str, float] = {}
     started = time.perf_counter()
     manifest = ensure_data(paths, options, state, timings)
-    variables = build_vars(paths, options.interaction_matrix)
+    default_matrix = interaction_matrix_for_scale(options.scale) if options.archive is None else None
+    variables = build_vars(paths, options.interaction_matrix or default_matrix)
     matrix = variables["interaction_matrix"]
     warehouse_fp = _digest(manifest, variables, *project_files(paths.root))
     _stage(state, "warehouse", warehouse_fp, options.fresh, timings, lambda: build_panel(paths, variables))
@@ -162,7 +172,7 @@ def run_pipeline(options: RunOptions) -> dict:
         from kuairec_causal.report import build_report
 
         report_fp = _digest(effects_fp, _code_version("report"))
-        report_dir = paths.reports_dir / f"{manifest.get('truth', {}).get('scale', 'real') if manifest.get('simulated') else 'kuairec'}-{matrix}"
+        report_dir = paths.reports_dir / report_label(manifest, matrix)
         _stage(state, "report", report_fp, options.fresh or not (report_dir / "report.html").is_file(), timings,
                lambda: build_report(paths, report_dir))
     timings["total"] = time.perf_counter() - started

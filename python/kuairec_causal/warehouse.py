@@ -13,6 +13,12 @@ from kuairec_causal.ingest import read_manifest
 INTERACTION_MATRICES = ("small_matrix", "big_matrix")
 
 
+def interaction_matrix_for_scale(scale: str) -> str:
+    """The full scale is the real big_matrix (7,176 users); the others feed the panel from the
+    dense small_matrix."""
+    return "big_matrix" if scale == "full" else "small_matrix"
+
+
 def build_vars(paths: Paths, interaction_matrix: str | None = None, overrides: dict | None = None) -> dict:
     """dbt vars for a build: the simulated release's planted definitions (if any), the chosen
     interaction matrix, then explicit overrides."""

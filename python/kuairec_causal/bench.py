@@ -1,0 +1,211 @@
+"""Stage-by-stage benchmark: wall time, peak memory and throughput at a chosen scale.
+
+Each measured run of a stage happens in a fresh child process (so peak resident memory is the
+stage's own), against a private workspace (``bench/tmp/<scale>``) that never touches the user's
+warehouse. Cheap stages are repeated (median of ``repeats``); results go to
+``bench/results/<date>-<scale>.json`` and a line is appended to ``bench/RESULTS.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import date
+from importlib import metadata
+from pathlib import Path
+
+from kuairec_causal.config import Paths
+from kuairec_causal.errors import KuaiRecError
+from kuairec_causal.progress import log
+
+# Published targets (seconds / MB) on the reference 2-core, 24 GB machine.
+TARGETS = {
+    ("full", "ingest+build"): {"seconds": 30.0, "peak_mb": 2048.0},
+    ("small", "build_sql"): {"seconds": 20.0},
+    ("small", "estimators"): {"seconds": 660.0},
+}
+STAGES = ("simulate", "ingest", "build", "long_term", "mediation", "report")
+REPEATED = {"ingest", "build", "report"}
+
+
+@dataclass(frozen=True)
+class Workspace:
+    root: Path
+
+    @property
+    def release(self) -> Path:
+        return self.root / "release"
+
+    @property
+    def paths(self) -> Paths:
+        return Paths(root=Paths.from_environment().root, duckdb_path=self.root / "kuairec.duckdb", raw_dir=self.root / "raw")
+
+
+def _child_stage(stage_name: str, workspace: Path, scale: str, seed: int, n_boot: int) -> dict:
+    """Run one stage in this (child) process and report its own measurements."""
+    import resource
+
+    from kuairec_causal.ingest import ingest_release
+    from kuairec_causal.pipeline import run_study
+    from kuairec_causal.studies.common import StudySettings
+    from kuairec_causal.warehouse import build_panel, build_vars, interaction_matrix_for_scale
+
+    space = Workspace(workspace)
+    paths = space.paths
+    os.environ["DBT_TARGET_PATH"] = str(space.root / "target")
+    os.environ["DBT_LOG_PATH"] = str(space.root / "logs")
+    matrix = interaction_matrix_for_scale(scale)
+    info: dict = {}
+    start = time.perf_counter()
+    if stage_name == "simulate":
+        from kuairec_causal.simulate.release import simulate_release
+
+        simulate_release(scale, seed, space.release)
+    elif stage_name == "ingest":
+        manifest = ingest_release(space.release / "KuaiRec_synthetic.zip", paths.raw_dir)
+        info["rows"] = manifest["rows"][matrix]
+    elif stage_name == "build":
+        if paths.duckdb_path.exists():
+            paths.duckdb_path.unlink()
+        build_panel(paths, build_vars(paths, matrix))
+        run_results = json.loads((space.root / "target" / "run_results.json").read_text())
+        info["sql_seconds"] = run_results.get("elapsed_time")
+        info["model_seconds"] = {r["unique_id"].split(".")[-1]: r["execution_time"] for r in run_results["results"]}
+    elif stage_name in {"long_term", "mediation"}:
+        run_study(paths, stage_name, StudySettings(n_boot=n_boot, seed=seed), matrix)
+    elif stage_name == "report":
+        from kuairec_causal.report import build_report
+
+        build_report(paths, space.root / "report")
+    else:
+        raise KuaiRecError(f"unknown stage '{stage_name}'")
+    info["seconds"] = time.perf_counter() - start
+    info["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return info
+
+
+def _run_child(stage_name: str, workspace: Path, scale: str, seed: int, n_boot: int) -> dict:
+    command = [sys.executable, "-m", "kuairec_causal.bench", stage_name, str(workspace), scale, str(seed), str(n_boot)]
+    env = {**os.environ, "KUAIREC_PROGRESS": os.environ.get("KUAIREC_PROGRESS", "1")}
+    completed = subprocess.run(command, env=env, stdout=subprocess.PIPE, text=True)
+    if completed.returncode != 0:
+        raise KuaiRecError(f"bench stage {stage_name} failed (exit {completed.returncode})")
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def machine() -> dict:
+    def version(package: str) -> str | None:
+        try:
+            return metadata.version(package)
+        except metadata.PackageNotFoundError:
+            return None
+
+    meminfo = Path("/proc/meminfo").read_text().splitlines() if Path("/proc/meminfo").exists() else []
+    total_kb = next((int(line.split()[1]) for line in meminfo if line.startswith("MemTotal")), 0)
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else platform.processor()
+    return {
+        "cores": os.cpu_count(),
+        "cpu": cpu,
+        "memory_gb": round(total_kb / 1024 / 1024, 1),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        **{name: version(name) for name in ("duckdb", "dbt-core", "dbt-duckdb", "lightgbm", "xgboost", "scikit-learn", "pandas", "numpy")},
+    }
+
+
+def run_benchmark(scale: str, seed: int = 20200705, repeats: int = 3, n_boot: int = 200,
+                  stages: tuple[str, ...] = STAGES, keep_workspace: bool = False) -> dict:
+    paths = Paths.from_environment()
+    workspace = paths.root / "bench" / "tmp" / scale
+    if workspace.exists() and "simulate" in stages:
+        shutil.rmtree(workspace)
+    workspace.mkdir(parents=True, exist_ok=True)
+    results: dict = {"scale": scale, "seed": seed, "n_boot": n_boot, "date": date.today().isoformat(),
+                     "machine": machine(), "stages": {}}
+    for stage_name in stages:
+        runs = []
+        for attempt in range(repeats if stage_name in REPEATED else 1):
+            log(f"bench {scale}: {stage_name} (run {attempt + 1})")
+            runs.append(_run_child(stage_name, workspace, scale, seed, n_boot))
+        seconds = [r["seconds"] for r in runs]
+        summary = {"runs": len(runs), "seconds_median": statistics.median(seconds), "seconds_all": seconds,
+                   "peak_mb_max": max(r["peak_mb"] for r in runs)}
+        if "rows" in runs[-1]:
+            summary["rows"] = runs[-1]["rows"]
+        if "sql_seconds" in runs[-1]:
+            summary["sql_seconds_median"] = statistics.median(r["sql_seconds"] for r in runs)
+            summary["model_seconds"] = runs[-1]["model_seconds"]
+        results["stages"][stage_name] = summary
+        log(f"bench {scale}: {stage_name}: {summary['seconds_median']:.1f}s, peak {summary['peak_mb_max']:.0f} MB")
+    _derive(results)
+    if not keep_workspace:
+        shutil.rmtree(workspace, ignore_errors=True)
+    _publish(paths.root, results)
+    return results
+
+
+def _derive(results: dict) -> None:
+    stages = results["stages"]
+    derived = {}
+    rows = stages.get("ingest", {}).get("rows")
+    if "ingest" in stages and "build" in stages:
+        seconds = stages["ingest"]["seconds_median"] + stages["build"]["seconds_median"]
+        derived["ingest+build"] = {"seconds": seconds, "peak_mb": max(stages["ingest"]["peak_mb_max"], stages["build"]["peak_mb_max"])}
+        if rows:
+            derived["ingest+build"]["rows_per_second"] = rows / seconds
+            derived["build_sql"] = {"seconds": stages["build"].get("sql_seconds_median"), "rows_per_second": rows / stages["build"]["seconds_median"]}
+    if "long_term" in stages and "mediation" in stages:
+        derived["estimators"] = {"seconds": stages["long_term"]["seconds_median"] + stages["mediation"]["seconds_median"],
+                                 "peak_mb": max(stages["long_term"]["peak_mb_max"], stages["mediation"]["peak_mb_max"])}
+    checks = []
+    for (scale, name), target in TARGETS.items():
+        if scale != results["scale"] or name not in derived or derived[name].get("seconds") is None:
+            continue
+        for metric, limit in target.items():
+            value = derived[name][metric]
+            checks.append({"measure": name, "metric": metric, "value": value, "target": limit, "met": value <= limit})
+    results["derived"], results["targets"] = derived, checks
+
+
+def _publish(root: Path, results: dict) -> None:
+    folder = root / "bench" / "results"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{results['date']}-{results['scale']}.json"
+    path.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    table = root / "bench" / "RESULTS.md"
+    if not table.exists():
+        table.write_text(
+            "# Benchmark results\n\nOne line per clean run of `kuairec-causal bench` (stage medians in seconds; "
+            "peak memory in MB; details in the JSON file).\n\n"
+            "| date | scale | simulate | ingest | dbt build (SQL) | long-term | mediation | report | ingest+build peak MB | machine | file |\n"
+            "|---|---|---|---|---|---|---|---|---|---|---|\n"
+        )
+    stages = results["stages"]
+
+    def cell(name: str) -> str:
+        return f"{stages[name]['seconds_median']:.1f}" if name in stages else "-"
+
+    build = stages.get("build", {})
+    build_cell = f"{build['seconds_median']:.1f} ({build['sql_seconds_median']:.1f})" if build.get("sql_seconds_median") else cell("build")
+    peak = results["derived"].get("ingest+build", {}).get("peak_mb")
+    peak_cell = f"{peak:.0f}" if peak is not None else "-"
+    m = results["machine"]
+    line = (f"| {results['date']} | {results['scale']} | {cell('simulate')} | {cell('ingest')} | {build_cell} | "
+            f"{cell('long_term')} | {cell('mediation')} | {cell('report')} | {peak_cell} | "
+            f"{m['cores']} cores, {m['memory_gb']} GB, duckdb {m['duckdb']} | [{path.name}](results/{path.name}) |\n")
+    with table.open("a") as handle:
+        handle.write(line)
+    log(f"bench results: {path}")
+
+
+if __name__ == "__main__":
+    stage_arg, workspace_arg, scale_arg, seed_arg, boot_arg = sys.argv[1:6]
+    print(json.dumps(_child_stage(stage_arg, Path(workspace_arg), scale_arg, int(seed_arg), int(boot_arg))))
