@@ -17,9 +17,11 @@ import os
 import shutil
 import struct
 import tempfile
+import threading
 import zipfile
 import zlib
 from collections.abc import Iterator
+from typing import BinaryIO
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -121,32 +123,106 @@ class _Members:
             return (self._folder / member).is_file()
         return DATA_PREFIX + member in self._zip.namelist()
 
+    def header(self, member: str) -> list[str]:
+        """The member's CSV header (reads only the start of a zip member)."""
+        if self._folder is not None:
+            path = self._folder / member
+            size, opener = path.stat().st_size, lambda: open(path, "rb")  # noqa: SIM115
+        else:
+            size, opener = self._zip.getinfo(DATA_PREFIX + member).file_size, lambda: self._zip.open(DATA_PREFIX + member)
+        if size == 0:
+            raise InputError(f"{member}: file is empty")
+        try:
+            with opener() as handle:
+                first = handle.read(1 << 16).decode("utf-8-sig", errors="replace")
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as error:
+            raise InputError(f"{self.source.name}: cannot read {member} (corrupt or truncated archive): {error}") from None
+        header = next(csv.reader(io.StringIO(first.split("\n", 1)[0])), [])
+        if not header or header == [""]:
+            raise InputError(f"{member}: file is empty (no header line)")
+        return header
+
     @contextmanager
-    def csv_path(self, member: str, scratch: Path) -> Iterator[Path]:
-        """A path to the member's CSV on disk (extracted to scratch for archives)."""
+    def csv_stream(self, member: str, scratch: Path) -> Iterator[tuple[Path, _Feeder | None]]:
+        """A path DuckDB can read the member's CSV from. Files in a folder are read in place; a
+        zip member is decompressed by a thread into a named pipe while DuckDB parses it, so
+        decompression and parsing overlap and nothing is written to disk."""
+        if self._folder is not None:
+            yield self._folder / member, None
+            return
+        pipe = scratch / f"{member}.pipe"
+        os.mkfifo(pipe)
+        feeder = _Feeder(self, member, pipe)
+        feeder.start()
+        try:
+            yield pipe, feeder
+        finally:
+            feeder.stop()
+            pipe.unlink(missing_ok=True)
+
+    @contextmanager
+    def csv_file(self, member: str, scratch: Path) -> Iterator[Path]:
+        """The member's CSV as a regular file (to re-read it, e.g. to locate a bad value)."""
         if self._folder is not None:
             yield self._folder / member
             return
         target = scratch / member
         try:
-            with self._zip.open(DATA_PREFIX + member) as src, open(target, "wb") as dst:
-                shutil.copyfileobj(src, dst, 8 << 20)
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as error:
-            raise InputError(f"{self.source.name}: cannot read {member} (corrupt or truncated archive): {error}") from None
-        try:
+            with open(target, "wb") as destination:
+                self.copy_member(member, destination)
             yield target
         finally:
             target.unlink(missing_ok=True)
 
+    def copy_member(self, member: str, destination: BinaryIO) -> None:
+        try:
+            with self._zip.open(DATA_PREFIX + member) as source:
+                shutil.copyfileobj(source, destination, 8 << 20)
+        except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+            raise InputError(f"{self.source.name}: cannot read {member} (corrupt or truncated archive): {error}") from None
 
-def _read_header(path: Path, member: str) -> list[str]:
-    if path.stat().st_size == 0:
-        raise InputError(f"{member}: file is empty")
-    with open(path, newline="", encoding="utf-8-sig", errors="replace") as handle:
-        header = next(csv.reader(handle), [])
-    if not header or header == [""]:
-        raise InputError(f"{member}: file is empty (no header line)")
-    return header
+
+class _Feeder(threading.Thread):
+    """Decompresses one zip member into a named pipe; remembers why it stopped early."""
+
+    def __init__(self, members: _Members, member: str, pipe: Path) -> None:
+        super().__init__(daemon=True)
+        self.members, self.member, self.pipe = members, member, pipe
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            with open(self.pipe, "wb") as destination:
+                self.members.copy_member(self.member, destination)
+        except BrokenPipeError:
+            pass  # the reader stopped early; its own error is reported
+        except BaseException as error:  # noqa: BLE001 - re-raised in the main thread by check()
+            self.error = error
+
+    def check(self) -> None:
+        """After the reader finished: raise the feeder's failure (e.g. a corrupt member)."""
+        self.join()
+        if self.error is not None:
+            if isinstance(self.error, InputError):
+                raise self.error
+            raise InputError(f"{self.members.source.name}: cannot read {self.member}: {self.error}")
+
+    def stop(self) -> None:
+        """End the thread even if the reader never opened the pipe or stopped reading it."""
+        if self.is_alive():
+            try:
+                reader = os.open(self.pipe, os.O_RDONLY | os.O_NONBLOCK)
+            except OSError:
+                reader = None
+            while reader is not None and self.is_alive():
+                try:
+                    if not os.read(reader, 1 << 20):
+                        self.join(0.01)
+                except BlockingIOError:
+                    self.join(0.01)
+            if reader is not None:
+                os.close(reader)
+        self.join()
 
 
 def _check_header(table: RawTable, header: list[str]) -> None:
@@ -217,16 +293,23 @@ def _locate_bad_value(con: duckdb.DuckDBPyConnection, path: Path, header: list[s
     return None
 
 
-def _convert(con: duckdb.DuckDBPyConnection, path: Path, table: RawTable, target: Path) -> int:
-    header = _read_header(path, table.member)
+def _convert(con: duckdb.DuckDBPyConnection, members: _Members, table: RawTable, scratch: Path, target: Path) -> int:
+    header = members.header(table.member)
     _check_header(table, header)
-    query = f"SELECT {_typed_select(table)} FROM {_reader(path, header, table)}"
-    try:
-        con.execute(f"COPY ({query}) TO {_sql_string(str(target))} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1000000)")
-    except duckdb.Error as error:
-        located = _locate_bad_value(con, path, header, table)
-        first_line = str(error).strip().splitlines()[0]
-        raise InputError(located or f"{table.member}: cannot be read as a CSV with the expected columns: {first_line}") from None
+    failure = None
+    with members.csv_stream(table.member, scratch) as (path, feeder):
+        query = f"SELECT {_typed_select(table)} FROM {_reader(path, header, table)}"
+        try:
+            con.execute(f"COPY ({query}) TO {_sql_string(str(target))} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1000000)")
+        except duckdb.Error as error:
+            failure = str(error).strip().splitlines()[0]
+        if feeder is not None:
+            feeder.stop()
+            feeder.check()  # a corrupt member explains any parse failure: report it first
+    if failure is not None:
+        with members.csv_file(table.member, scratch) as file_path:
+            located = _locate_bad_value(con, file_path, header, table)
+        raise InputError(located or f"{table.member}: cannot be read as a CSV with the expected columns: {failure}")
     rows = con.execute(f"SELECT count(*) FROM read_parquet({_sql_string(str(target))})").fetchall()[0][0]
     if rows == 0:
         raise InputError(f"{table.member}: file has a header but no data rows")
@@ -294,8 +377,8 @@ def ingest_release(source: Path, raw_dir: Path, truth: Path | None = None) -> di
                     raise InputError(f"{source.name}: release lacks {DATA_PREFIX}{table.member}")
                 manifest["skipped"].append(table.member)
                 continue
-            with stage(f"ingest {table.member}"), members.csv_path(table.member, scratch) as path:
-                manifest["rows"][table.name] = _convert(con, path, table, staging / f"{table.name}.parquet")
+            with stage(f"ingest {table.member}"):
+                manifest["rows"][table.name] = _convert(con, members, table, scratch, staging / f"{table.name}.parquet")
         document = _find_truth(source, truth)
         manifest["rows"][GROUND_TRUTH_TABLE.name] = _write_truth(con, document, staging / f"{GROUND_TRUTH_TABLE.name}.parquet")
         manifest["simulated"] = document is not None
