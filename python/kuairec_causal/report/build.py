@@ -1,0 +1,200 @@
+"""Build the report folder: figures, tables, ``final_summary.md``, ``report.html``.
+
+::
+
+    <out_dir>/
+      report.html                 self-contained page (summary, key tables, every figure)
+      final_summary.md            the written summary (every number is a recorded fact)
+      figures/NN_*.png            one PNG per figure of :data:`~kuairec_causal.report.figures.FIGURES`
+      tables/<effect table>.csv   every long_term_* / mediation_* effect table, as read
+      tables/mart_*.csv, reference_*.csv, ground_truth.csv   the other inputs (small tables)
+      tables/summary_facts.csv    provenance of every number in the summary
+      tables/limitations.csv, recommendations.csv, report_notes.csv
+      tables/artifact_index.csv   every file of the report with its type and size (itself included)
+
+The folder is written next to ``out_dir`` under a temporary name and swapped into place at the end
+(an atomic exchange of the two directories where the OS supports it), so a reader never sees a
+half-written report and a failed build leaves the previous report untouched.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+import secrets
+import shutil
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from kuairec_causal.errors import KuaiRecError
+from kuairec_causal.report.figures import DPI, FIGURES, style
+from kuairec_causal.report.html import FigureResult, missing_key_tables, render_html
+from kuairec_causal.report.narrative import build_narrative
+from kuairec_causal.report.tables import PANEL, REFERENCE_TABLES, TRUTH, MissingData, ReportTables, load_tables
+
+TITLE = "KuaiRec causal report: long-term effects and discovery-quality mediation"
+
+
+def build_report(paths, out_dir: Path) -> Path:
+    """Write the report for the warehouse ``paths.duckdb_path`` into ``out_dir`` (replaced atomically)."""
+    out_dir = Path(out_dir).resolve()
+    if out_dir.exists() and not out_dir.is_dir():
+        raise KuaiRecError(f"{out_dir}: exists and is not a directory")
+    tables = load_tables(Path(paths.duckdb_path))
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_siblings(out_dir)
+    staging = out_dir.parent / f".{out_dir.name}.building-{os.getpid()}-{secrets.token_hex(4)}"
+    staging.mkdir()
+    try:
+        write_report(tables, staging)
+        swap_into_place(staging, out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return out_dir
+
+
+def write_report(tables: ReportTables, folder: Path) -> dict:
+    """Write every file of the report into ``folder`` (which must exist); returns what was written."""
+    (folder / "figures").mkdir(exist_ok=True)
+    (folder / "tables").mkdir(exist_ok=True)
+    notes: list[str] = []
+    figures = draw_figures(tables, folder, notes)
+    write_input_tables(tables, folder / "tables")
+    notes += missing_key_tables(tables)
+    narrative = build_narrative(tables, extra_notes=notes)
+    notes = list(dict.fromkeys(narrative.notes + notes))
+    (folder / "final_summary.md").write_text(narrative.markdown, encoding="utf-8")
+    narrative.facts.to_csv(folder / "tables" / "summary_facts.csv", index=False)
+    narrative.limitations.to_csv(folder / "tables" / "limitations.csv", index=False)
+    narrative.recommendations.to_csv(folder / "tables" / "recommendations.csv", index=False)
+    html_notes = list(notes)
+    page = render_html(summary_markdown=narrative.markdown, tables=tables, figures=figures,
+                       limitations=narrative.limitations, recommendations=narrative.recommendations, title=TITLE,
+                       meta=_meta(tables), notes=html_notes)
+    notes = list(dict.fromkeys(html_notes))
+    pd.DataFrame({"note": notes}).to_csv(folder / "tables" / "report_notes.csv", index=False)
+    (folder / "report.html").write_text(page, encoding="utf-8")
+    write_artifact_index(folder)
+    return {"figures": figures, "narrative": narrative, "notes": notes}
+
+
+def _meta(tables: ReportTables) -> str:
+    parts = [f"Warehouse: {tables.duckdb_path}"]
+    if tables.interaction_matrix:
+        parts.append(f"interaction matrix: {tables.interaction_matrix}")
+    parts.append("data: " + ("synthetic stand-in (simulated release)" if tables.simulated else "real KuaiRec logs"))
+    parts.append("built " + time.strftime("%Y-%m-%d %H:%M:%S"))
+    return "; ".join(parts)
+
+
+def draw_figures(tables: ReportTables, folder: Path, notes: list[str]) -> list[FigureResult]:
+    results = []
+    for spec in FIGURES:
+        relative = f"figures/{spec.file}"
+        try:
+            with style():
+                figure = spec.draw(tables)
+                figure.savefig(folder / relative, dpi=DPI)
+            results.append(FigureResult(relative, spec.section, spec.title, spec.caption, folder / relative))
+        except MissingData as error:
+            notes.append(f"figure {spec.file}: {error}")
+            results.append(FigureResult(relative, spec.section, spec.title, spec.caption, None, str(error)))
+    return results
+
+
+def write_input_tables(tables: ReportTables, folder: Path) -> None:
+    """Mirror every effect table, and the small marts, seeds and planted truth the report read."""
+    for name, frame in tables.frames.items():
+        if name == PANEL:  # the row-level mediation panel is an input, not an effect table
+            continue
+        if name == TRUTH:
+            if not frame.empty:
+                frame.to_csv(folder / "ground_truth.csv", index=False)
+            continue
+        file = f"reference_{name}.csv" if name in REFERENCE_TABLES else f"{name}.csv"
+        frame.to_csv(folder / file, index=False)
+
+
+def write_artifact_index(folder: Path) -> pd.DataFrame:
+    """``tables/artifact_index.csv``: every file with its type and size, the index itself included
+    (its own size is found by rewriting until it no longer changes)."""
+    index_path = folder / "tables" / "artifact_index.csv"
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and p != index_path)
+    rows = [{"artifact": p.relative_to(folder).as_posix(), "type": p.suffix.lstrip(".") or "file",
+             "size_bytes": p.stat().st_size} for p in files]
+    own = {"artifact": index_path.relative_to(folder).as_posix(), "type": "csv", "size_bytes": 0}
+    frame = pd.DataFrame(rows + [own]).sort_values("artifact").reset_index(drop=True)
+    for _ in range(10):
+        frame.to_csv(index_path, index=False)
+        size = index_path.stat().st_size
+        if int(frame.loc[frame["artifact"] == own["artifact"], "size_bytes"].iloc[0]) == size:
+            return frame
+        frame.loc[frame["artifact"] == own["artifact"], "size_bytes"] = size
+    raise KuaiRecError(f"{index_path}: size did not settle")  # pragma: no cover
+
+
+# ---------------------------------------------------------------------------------------------
+# Atomic replacement
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths with renameat2(RENAME_EXCHANGE); False where unsupported."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    renameat2.restype = ctypes.c_int
+    result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    if result == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EXDEV):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
+
+
+def swap_into_place(staging: Path, target: Path) -> None:
+    """Make ``staging`` the new ``target``; the old ``target`` (if any) is deleted afterwards."""
+    if not target.exists():
+        os.rename(staging, target)
+        return
+    if _exchange(staging, target):
+        shutil.rmtree(staging)  # now holds the previous report
+        return
+    old = target.parent / f".{target.name}.old-{os.getpid()}-{secrets.token_hex(4)}"
+    os.rename(target, old)
+    os.rename(staging, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _remove_stale_siblings(target: Path) -> None:
+    """Delete temporary folders left by builds whose process no longer exists."""
+    for sibling in target.parent.glob(f".{target.name}.*-*-*"):
+        kind = sibling.name[len(target.name) + 2:].split("-", 1)[0]
+        if kind not in ("building", "old") or not sibling.is_dir():
+            continue
+        try:
+            pid = int(sibling.name.rsplit("-", 2)[-2])
+        except ValueError:
+            continue
+        if pid != os.getpid() and not _alive(pid):
+            shutil.rmtree(sibling, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
