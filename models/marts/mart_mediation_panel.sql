@@ -15,7 +15,7 @@
 ] -%}
 {%- set history_confounders = [
     'active_day', 'interactions', 'total_play_duration_sec', 'valid_play_share',
-    'high_watch_share', 'discovery_candidate_share',
+    'high_watch_share', 'discovery_candidate_share', 'satisfaction_depth_score',
 ] -%}
 
 with
@@ -54,7 +54,6 @@ final as (
             population.lag_1_{{ metric }},
             population.prior_3day_{{ metric }},
         {% endfor %}
-        population.prior_3day_satisfaction_depth_score,
         metric_panel.recent_activity_score,
         {% for column in numeric_profile %}
             population.{{ column }},

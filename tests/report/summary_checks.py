@@ -11,7 +11,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?%?")
+# A number token: digits with optional thousands separators (a comma followed by exactly three
+# digits), decimals and a percent sign. "[-127, 25.2]" holds two numbers, not "-127,".
+NUMBER = re.compile(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?%?|-?\d+(?:\.\d+)?%?")
 CODE_SPAN = re.compile(r"`[^`]*`")
 
 

@@ -91,7 +91,7 @@ class State:
     engagement: np.ndarray  # latent E
     recent_active: np.ndarray  # (3, U): days t-3, t-2, t-1
     recent_plays: np.ndarray
-    recent_high_share: np.ndarray
+    recent_satisfaction: np.ndarray  # satisfaction depth (0 on inactive days)
     recent_discovery_share: np.ndarray
     first_active_day: np.ndarray  # -1 before the first active day
     tail_pointer: np.ndarray  # next position in the user's long-tail video permutation
@@ -252,7 +252,7 @@ class World:
             engagement=engagement,
             recent_active=zeros.astype(np.int64),
             recent_plays=zeros.astype(np.int64),
-            recent_high_share=zeros.copy(),
+            recent_satisfaction=zeros.copy(),
             recent_discovery_share=zeros.copy(),
             first_active_day=np.full(n, -1, dtype=np.int64),
             tail_pointer=np.zeros(n, dtype=np.int64),
@@ -275,7 +275,8 @@ class World:
         # Observed history, exactly as the warehouse computes lag_1_* and prior_3day_*.
         lag_active = state.recent_active[2]
         prior_plays = state.recent_plays.sum(axis=0)
-        lag_high, prior_high = state.recent_high_share[2], state.recent_high_share.sum(axis=0)
+        lag_satisfaction, prior_satisfaction = state.recent_satisfaction[2], state.recent_satisfaction.sum(axis=0)
+        prior_active = state.recent_active.sum(axis=0)
         lag_discovery, prior_discovery = state.recent_discovery_share[2], state.recent_discovery_share.sum(axis=0)
         relative_prior_volume = prior_plays / (3 * self.config.daily_interactions) - 1
 
@@ -291,8 +292,12 @@ class World:
 
         # The recommender's decisions: observed history, profile and calendar only.
         watch_logit = (
-            p.watch_policy_intercept + p.watch_policy_lag_share * (lag_high - 0.45)
-            + p.watch_policy_prior_share * (prior_high / 3 - 0.45) + p.watch_policy_prior_volume * relative_prior_volume
+            # satisfaction relative to its typical level on the active days (linear in the observed
+            # lag_1/prior_3day satisfaction and activity columns)
+            p.watch_policy_intercept
+            + p.watch_policy_lag_satisfaction * (lag_satisfaction - p.satisfaction_centre * lag_active)
+            + p.watch_policy_prior_satisfaction * (prior_satisfaction - p.satisfaction_centre * prior_active) / 3
+            + p.watch_policy_prior_volume * relative_prior_volume
             + p.watch_policy_lag_active * lag_active + p.watch_policy_calendar * calendar + self.degree_effect
         )
         discovery_logit = (
@@ -332,12 +337,11 @@ class World:
         state.engagement = p.state_persistence * engagement + drive + p.state_noise_sd * normal[:, U_STATE]
 
         # Roll the observed history.
-        high_share = np.where(active, (counts["c3"] + counts["c4"]) / safe_plays, 0.0)
         discovery_share = np.where(active, discovery_plays / safe_plays, 0.0)
         for buffer, value in (
             (state.recent_active, active.astype(np.int64)),
             (state.recent_plays, plays),
-            (state.recent_high_share, high_share),
+            (state.recent_satisfaction, satisfaction),
             (state.recent_discovery_share, discovery_share),
         ):
             buffer[:-1] = buffer[1:]

@@ -68,8 +68,8 @@ class CausalParams:
     discovery_abandon_shift: float = 0.04
     # Recommender policy (confounding): logit coefficients on observed history and calendar.
     watch_policy_intercept: float = -0.45
-    watch_policy_lag_share: float = 4.0
-    watch_policy_prior_share: float = 1.5
+    watch_policy_lag_satisfaction: float = 8.0
+    watch_policy_prior_satisfaction: float = 3.0
     watch_policy_prior_volume: float = 1.0
     watch_policy_lag_active: float = 0.4
     watch_policy_calendar: float = -0.3

@@ -1,0 +1,663 @@
+"""The long-term study: does a high-watch-exposure day change a user's next 7 days?
+
+Population: ``mart_long_term_analysis`` (active user-days with at least 3 days of history and a
+complete 7-day follow-up). Exposure ``treatment`` (a high-watch-exposure day); primary outcome
+``future_7day_interactions``; secondary outcomes active days, average daily plays, play hours and
+log(1 + plays). Adjustment set: the user's observed history (yesterday and the previous three
+days), the calendar, and the user profile -- everything the recommender could have reacted to
+before the day. Every standard error and interval resamples users (the user-cluster bootstrap),
+because a user contributes many user-days.
+
+Estimators (all from :mod:`kuairec_causal.estimators`):
+
+* IPW marginal structural model with the analysis weight (logistic propensity, stabilized,
+  clipped at 10); its bootstrap refits the propensity model in every replicate. One bootstrap
+  pass serves every outcome and every logistic weight specification (same refit, same
+  resample): for the primary outcome and the analysis weight it reproduces ``ipw_msm`` exactly.
+  LightGBM weight specifications keep their weights fixed in the bootstrap.
+* g-computation with a linear (ridge) and a LightGBM outcome model, one model per arm.
+* cross-fitted AIPW (LightGBM outcome models per arm, logistic propensity; folds grouped by
+  user), interval from the user-cluster bootstrap over the AIPW scores, plus the clustered
+  influence-function SE; its scores feed the segment effects and the moderator model.
+* the naive difference in means (unadjusted), for reference.
+
+``run_study(context)`` returns the ``long_term_*`` tables; the dbt models under
+``models/effects/long_term`` document every column.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from kuairec_causal import estimators as est
+from kuairec_causal.errors import KuaiRecError
+from kuairec_causal.estimators.learners import describe_learner
+from kuairec_causal.estimators.msm import weighted_arm_means
+from kuairec_causal.estimators.results import from_bootstrap
+from kuairec_causal.progress import log, stage
+from kuairec_causal.studies.common import LONG_TERM_TRUTH_OUTCOMES, StudyContext
+from kuairec_causal.studies.long_term_tables import (EffectRow, ReadinessRules, crosses_zero, covers, effect_table,
+                                                     evalue_rows, quantile_buckets, rescaled, segment_effect_table,
+                                                     weight_diagnostics_table, weight_readiness)
+
+STUDY = "long_term"
+MART = "mart_long_term_analysis"
+TREATMENT = "treatment"
+CLUSTER = "user_id"
+PRIMARY_OUTCOME = "future_7day_interactions"
+# mart column -> outcome name of the simulator's ground truth
+OUTCOMES = {column: name for name, column in LONG_TERM_TRUTH_OUTCOMES.items()}
+SECONDARY_OUTCOMES = [c for c in OUTCOMES if c != PRIMARY_OUTCOME]
+OUTCOME_ORDER = {column: order for order, column in enumerate([PRIMARY_OUTCOME, *SECONDARY_OUTCOMES])}
+AVERAGE_DAILY_OUTCOME = "future_7day_avg_daily_interactions"
+
+# Pre-treatment history: the previous day (lag_1_*) and the sum over the three previous days
+# (prior_3day_*). The capped watch ratio stands in for the raw one: raw ratios carry re-watch
+# loops of up to several hundred, which dominate linear models without adding information.
+HISTORY_MEASURES = ("active_day", "interactions", "total_play_duration_sec", "avg_watch_ratio_capped",
+                    "high_watch_share", "complete_or_rewatch_share", "valid_play_share",
+                    "discovery_candidate_share", "satisfaction_depth_score")
+HISTORY = [f"{window}_{measure}" for window in ("lag_1", "prior_3day") for measure in HISTORY_MEASURES]
+CALENDAR = ["calendar_day_index"]
+PROFILE_NUMERIC = ["register_days", "follow_user_num", "fans_user_num", "friend_user_num", "is_lowactive_period",
+                   "is_live_streamer", "is_video_author", *[f"onehot_feat{i}" for i in range(18)]]
+CATEGORICAL = ["day_of_week_name", "user_active_degree"]
+NUMERIC = [*HISTORY, *CALENDAR, *PROFILE_NUMERIC]
+# Inputs of the effect-moderator model: the histories and the calendar (what a targeting rule
+# could use), not the anonymised profile codes.
+MODERATORS = [*HISTORY, *CALENDAR, "day_of_week"]
+
+ANALYSIS_WEIGHT_CAP = 10.0
+AIPW_PROPENSITY_BOUNDS = (0.01, 0.99)
+SEGMENT_BUCKETS = 4
+MODERATOR_BUCKETS = 5
+SEGMENT_MIN_ROWS = 300
+SEGMENT_MIN_USERS = 30
+# LightGBM g-computation refits two boosters per replicate (~0.3 s at 72k rows): the primary
+# outcome gets the full n_boot, secondary outcomes at most this many replicates.
+LIGHTGBM_SECONDARY_MAX_BOOT = 50
+
+
+def learners(seed: int) -> dict[str, object]:
+    """Nuisance learners. LightGBM outcome models are small (60 trees of 15 leaves at learning
+    rate 0.15): as accurate out of fold as 150 trees of 31 leaves on this panel, at a third of
+    the cost per bootstrap refit."""
+    return {
+        "logistic": est.logistic_learner(seed=seed),
+        "lightgbm_propensity": est.lightgbm_classifier(seed=seed, n_estimators=100, learning_rate=0.1,
+                                                       num_leaves=15, min_child_samples=50),
+        "ridge": est.ridge_learner(alpha=1.0, seed=seed),
+        "lightgbm_outcome": est.lightgbm_regressor(seed=seed, n_estimators=60, learning_rate=0.15, num_leaves=15,
+                                                  min_child_samples=50),
+        "lightgbm_moderator": est.lightgbm_regressor(seed=seed, n_estimators=100, learning_rate=0.05, num_leaves=7,
+                                                     min_child_samples=200),
+    }
+
+
+@dataclass(frozen=True)
+class WeightOption:
+    column: str
+    propensity_model: str  # "logistic", "lightgbm" or "none"
+    spec: est.WeightSpec | None
+    description: str
+
+
+WEIGHT_OPTIONS = (
+    WeightOption("unweighted", "none", None, "no weighting (the naive difference in means)"),
+    WeightOption("ipw_logistic", "logistic", est.WeightSpec(stabilized=False), "1/e or 1/(1-e), logistic propensity"),
+    WeightOption("sw_logistic", "logistic", est.WeightSpec(stabilized=True), "stabilized, logistic propensity"),
+    WeightOption("sw_logistic_clip_10", "logistic", est.WeightSpec(stabilized=True, clip=10.0),
+                 "stabilized, clipped at 10, logistic propensity (= analysis_weight)"),
+    WeightOption("sw_logistic_clip_5", "logistic", est.WeightSpec(stabilized=True, clip=5.0),
+                 "stabilized, clipped at 5, logistic propensity"),
+    WeightOption("sw_logistic_clip_2", "logistic", est.WeightSpec(stabilized=True, clip=2.0),
+                 "stabilized, clipped at 2, logistic propensity"),
+    WeightOption("ipw_lightgbm", "lightgbm", est.WeightSpec(stabilized=False),
+                 "1/e or 1/(1-e), LightGBM out-of-fold propensity"),
+    WeightOption("sw_lightgbm", "lightgbm", est.WeightSpec(stabilized=True),
+                 "stabilized, LightGBM out-of-fold propensity"),
+    WeightOption("sw_lightgbm_clip_10", "lightgbm", est.WeightSpec(stabilized=True, clip=10.0),
+                 "stabilized, clipped at 10, LightGBM out-of-fold propensity"),
+)
+ANALYSIS_WEIGHT = "sw_logistic_clip_10"
+ANALYSIS_SPEC = est.WeightSpec(stabilized=True, clip=ANALYSIS_WEIGHT_CAP)
+
+
+@dataclass
+class Panel:
+    """The analysis rows and everything built from them once."""
+
+    data: pd.DataFrame
+    X: np.ndarray
+    design: est.DesignSpec
+    a: np.ndarray
+    codes: np.ndarray
+    n_users: int
+    outcomes: list[str]  # outcomes fitted directly
+    derived: dict[str, tuple[str, float]] = field(default_factory=dict)  # outcome -> (source, factor)
+
+    @property
+    def roles(self) -> dict[str, object]:
+        return dict(treatment=TREATMENT, covariates=NUMERIC, categorical=CATEGORICAL, cluster=CLUSTER)
+
+
+# ---------------------------------------------------------------------------------------------
+# Entry point
+
+
+def run_study(context: StudyContext) -> dict[str, pd.DataFrame]:
+    settings = context.settings
+    seed, n_boot, n_folds = settings.seed, settings.n_boot, settings.n_folds
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    models = learners(seed)
+    tables: dict[str, pd.DataFrame] = {}
+
+    with stage("long_term: load panel and design", timings):
+        panel = load_panel(context)
+    with stage("long_term: propensity models", timings):
+        propensity = propensity_step(panel, models, n_folds, seed)
+        tables["long_term_propensity_metrics"] = propensity.metrics
+    with stage("long_term: weights, balance, readiness", timings):
+        weights = weight_columns(panel, propensity)
+        balance = est.balance_table(panel.data, TREATMENT, NUMERIC, CATEGORICAL, weights=weights[ANALYSIS_WEIGHT])
+        tables["long_term_propensity_scores"] = propensity_score_table(panel, propensity, weights)
+        tables["long_term_weight_diagnostics"] = weight_diagnostics_table(
+            {k: v for k, v in weights.items() if k != "unweighted"},
+            {o.column: o.description for o in WEIGHT_OPTIONS})
+        tables["long_term_balance"] = balance_output(balance)
+        tables["long_term_weight_readiness"] = weight_readiness(propensity.logistic, weights[ANALYSIS_WEIGHT],
+                                                                ANALYSIS_WEIGHT_CAP, balance)
+    with stage("long_term: MSM and naive difference", timings):
+        msm = msm_step(panel, models["logistic"], weights, n_boot, seed)
+        effects = [*msm_rows(panel, msm, context), *naive_rows(panel, msm, context)]
+        tables["long_term_msm_weight_sensitivity"] = msm_sensitivity_table(panel, msm, weights, context)
+    with stage("long_term: g-computation (ridge)", timings):
+        ridge_effects, ridge_metrics = gcomp_step(panel, models["ridge"], "linear_ridge", n_boot, n_folds, seed,
+                                                  context, fit_metrics=True)
+        effects += ridge_effects
+    with stage("long_term: g-computation (LightGBM)", timings):
+        lgbm_boot = {o: n_boot if o == PRIMARY_OUTCOME else min(n_boot, LIGHTGBM_SECONDARY_MAX_BOOT)
+                     for o in panel.outcomes}
+        lgbm_effects, _ = gcomp_step(panel, models["lightgbm_outcome"], "lightgbm", lgbm_boot, n_folds, seed,
+                                     context, fit_metrics=False)
+        effects += lgbm_effects
+    with stage("long_term: AIPW (cross-fitted)", timings):
+        aipw_results = {o: est.aipw(panel.data, outcome=o, **panel.roles, outcome_learner=models["lightgbm_outcome"],
+                                    propensity_learner=models["logistic"], strategy="t", n_folds=n_folds,
+                                    propensity_bounds=AIPW_PROPENSITY_BOUNDS, n_boot=n_boot, seed=seed)
+                        for o in panel.outcomes}
+        effects += aipw_rows(panel, aipw_results, n_boot, context)
+    effects += derived_rows(panel, effects, context)
+    table = effect_table(sorted(effects, key=lambda r: (OUTCOME_ORDER[r.outcome], r.estimator_order)))
+    tables["long_term_estimator_comparison"] = table[table["outcome"] == PRIMARY_OUTCOME].reset_index(drop=True)
+    tables["long_term_secondary_outcomes"] = table[table["outcome"] != PRIMARY_OUTCOME].reset_index(drop=True)
+    tables["long_term_gcomp_model_metrics"] = gcomp_metrics_table(panel, ridge_metrics, aipw_results)
+    primary = aipw_results[PRIMARY_OUTCOME]
+    tables["long_term_aipw_scores"] = aipw_score_table(panel, primary)
+    with stage("long_term: segment effects", timings):
+        tables["long_term_segment_effects"] = segment_step(panel, primary, n_boot, seed)
+    with stage("long_term: effect moderators", timings):
+        importance, buckets = moderator_step(panel, primary, models["lightgbm_moderator"], n_boot, n_folds, seed)
+        tables["long_term_effect_moderator_importance"] = importance
+        tables["long_term_smoothed_effect_buckets"] = buckets
+    outcome_sd = {o: float(panel.data[o].std(ddof=1)) for o in OUTCOMES}
+    sensitivity = evalue_rows(table, outcome_sd)
+    tables["long_term_sensitivity"] = sensitivity.sort_values(
+        ["outcome", "estimator_order"], key=lambda s: s.map(OUTCOME_ORDER) if s.name == "outcome" else s
+    ).reset_index(drop=True)
+    timings["total"] = time.perf_counter() - started
+    tables["long_term_run_info"] = run_info(context, panel, timings, n_boot, lgbm_boot, models)
+    return tables
+
+
+# ---------------------------------------------------------------------------------------------
+# Data
+
+
+def load_panel(context: StudyContext) -> Panel:
+    data = context.reader.read(MART)
+    needed = [CLUSTER, "event_date", TREATMENT, "day_of_week", *OUTCOMES, *NUMERIC, *CATEGORICAL,
+              "prior_3day_avg_watch_ratio"]
+    missing = [c for c in needed if c not in data.columns]
+    if missing:
+        raise KuaiRecError(f"{MART}: missing columns {', '.join(missing)}")
+    if data.empty:
+        raise KuaiRecError(f"{MART} has no rows")
+    data = data[list(dict.fromkeys(needed))].sort_values([CLUSTER, "event_date"]).reset_index(drop=True)
+    for column in OUTCOMES:
+        data[column] = data[column].astype(float)
+    data[TREATMENT] = data[TREATMENT].astype(int)
+    design, X = est.build_design(data, NUMERIC, CATEGORICAL)
+    codes, n_users = pd.factorize(data[CLUSTER], sort=True)
+    outcomes, derived = list(OUTCOMES), {}
+    # The average-daily outcome is the 7-day total divided by the window length: every estimator
+    # here is equivariant to that rescaling, so it is derived from the primary fit, not refitted.
+    total, average = data[PRIMARY_OUTCOME].to_numpy(), data[AVERAGE_DAILY_OUTCOME].to_numpy()
+    if total.sum() > 0:
+        factor = float(average.sum() / total.sum())
+        if np.allclose(average, total * factor, rtol=1e-12, atol=1e-9):
+            outcomes.remove(AVERAGE_DAILY_OUTCOME)
+            derived[AVERAGE_DAILY_OUTCOME] = (PRIMARY_OUTCOME, factor)
+    return Panel(data=data, X=X, design=design, a=data[TREATMENT].to_numpy(float), codes=codes.astype(np.int64),
+                 n_users=len(n_users), outcomes=outcomes, derived=derived)
+
+
+def truth(context: StudyContext, outcome_column: str) -> float | None:
+    """The planted ATE of an outcome (None for real data)."""
+    return context.true_value(STUDY, "ATE", OUTCOMES[outcome_column])
+
+
+# ---------------------------------------------------------------------------------------------
+# Propensity and weights
+
+
+@dataclass
+class PropensityFits:
+    logistic: np.ndarray
+    logistic_oof: np.ndarray
+    lightgbm: np.ndarray
+    lightgbm_oof: np.ndarray
+    folds: np.ndarray
+    metrics: pd.DataFrame
+
+
+def propensity_step(panel: Panel, models: dict, n_folds: int, seed: int) -> PropensityFits:
+    fits, tables = {}, []
+    for name, learner in (("logistic", models["logistic"]), ("lightgbm", models["lightgbm_propensity"])):
+        result = est.fit_propensity(panel.data, TREATMENT, NUMERIC, CATEGORICAL, cluster=CLUSTER, learner=learner,
+                                    n_folds=n_folds, seed=seed)
+        fits[name] = result
+        in_sample = est.classification_metrics(panel.a, result.scores).assign(scores="in-sample")
+        tables.append(pd.concat([result.metrics, in_sample], ignore_index=True).assign(model=name))
+    metrics = pd.concat(tables, ignore_index=True)
+    metrics = metrics[["model", "scores", "fold", "n", "auc", "brier", "log_loss"]]
+    return PropensityFits(fits["logistic"].scores, fits["logistic"].oof_scores, fits["lightgbm"].scores,
+                          fits["lightgbm"].oof_scores, fits["logistic"].folds, metrics)
+
+
+def weight_columns(panel: Panel, fits: PropensityFits) -> dict[str, np.ndarray]:
+    # Logistic weights use the full-sample fit (as ipw_msm does). LightGBM weights use the
+    # out-of-fold propensities: in-sample boosted-tree propensities are overfit towards the
+    # observed treatment, which pulls the weights towards 1 and the estimate towards the naive one.
+    scores = {"logistic": fits.logistic, "lightgbm": fits.lightgbm_oof}
+    weights = {}
+    for option in WEIGHT_OPTIONS:
+        if option.spec is None:
+            weights[option.column] = np.ones(len(panel.a))
+        else:
+            weights[option.column] = option.spec.compute(panel.a, scores[option.propensity_model])
+    return weights
+
+
+def propensity_score_table(panel: Panel, fits: PropensityFits, weights: dict[str, np.ndarray]) -> pd.DataFrame:
+    table = panel.data[[CLUSTER, "event_date", TREATMENT]].copy()
+    table["fold"] = fits.folds
+    table["propensity_logistic"] = fits.logistic
+    table["propensity_logistic_oof"] = fits.logistic_oof
+    table["propensity_lightgbm"] = fits.lightgbm
+    table["propensity_lightgbm_oof"] = fits.lightgbm_oof
+    for option in WEIGHT_OPTIONS:
+        if option.spec is not None:
+            table[option.column] = weights[option.column]
+    table["analysis_weight"] = weights[ANALYSIS_WEIGHT]
+    return table
+
+
+def balance_output(balance: pd.DataFrame) -> pd.DataFrame:
+    table = balance.reset_index().rename(columns={"smd": "smd_unweighted", "abs_smd": "abs_smd_unweighted"})
+    table.insert(0, "covariate_order", np.arange(1, len(table) + 1))
+    table["improved"] = table["abs_smd_weighted"] < table["abs_smd_unweighted"]
+    return table
+
+
+# ---------------------------------------------------------------------------------------------
+# MSM
+
+
+@dataclass
+class MSMResult:
+    """Point estimates per (weight column, outcome) and one shared set of bootstrap replicates."""
+
+    estimates: dict[tuple[str, str], est.EffectEstimate]
+    replicates: dict[tuple[str, str], np.ndarray]  # (n_boot, 2): effect, control mean
+    main: est.EffectEstimate  # ipw_msm, analysis weight, primary outcome
+    n_boot: int
+
+
+def msm_step(panel: Panel, logistic, weights: dict[str, np.ndarray], n_boot: int, seed: int) -> MSMResult:
+    estimates = {}
+    for option in WEIGHT_OPTIONS:
+        for outcome in panel.outcomes:
+            estimates[(option.column, outcome)] = est.msm_effect(panel.data, TREATMENT, outcome,
+                                                                 weights=weights[option.column], cluster=CLUSTER)
+    main = est.ipw_msm(panel.data, outcome=PRIMARY_OUTCOME, **panel.roles, propensity_learner=logistic,
+                       weight_spec=ANALYSIS_SPEC, n_boot=0, seed=seed)
+    if not np.isclose(main.estimate, estimates[(ANALYSIS_WEIGHT, PRIMARY_OUTCOME)].estimate, rtol=1e-9, atol=1e-9):
+        raise KuaiRecError("ipw_msm and the analysis weight disagree; the propensity design has drifted")
+    replicates = {}
+    if n_boot:
+        raw = est.cluster_bootstrap(_msm_statistic(panel, logistic, weights), panel.codes, n_boot, seed,
+                                    desc="MSM bootstrap (propensity refitted)")
+        keys = [(o.column, y) for o in WEIGHT_OPTIONS for y in panel.outcomes]
+        for j, key in enumerate(keys):
+            replicates[key] = raw[:, 2 * j: 2 * j + 2]
+    return MSMResult(estimates, replicates, main, n_boot)
+
+
+def _msm_statistic(panel: Panel, logistic, weights: dict[str, np.ndarray]):
+    """Replicate statistic: refit the logistic propensity on the resampled users (multiplicity
+    weights), recompute every logistic weight specification from it, keep LightGBM and unit
+    weights fixed, and return (effect, control mean) per weight specification and outcome.
+    For the analysis weight this is the statistic of ``ipw_msm``."""
+    Y = panel.data[panel.outcomes].to_numpy(float)
+    n_values = 2 * len(WEIGHT_OPTIONS) * Y.shape[1]
+
+    def statistic(rows: np.ndarray, mult: np.ndarray) -> np.ndarray:
+        a = panel.a[rows]
+        if a.min() == a.max():
+            return np.full(n_values, np.nan)
+        model = est.fit_learner(logistic, panel.X[rows], a.astype(int), mult)
+        e = est.predict_mean(model, panel.X[rows])
+        out = []
+        for option in WEIGHT_OPTIONS:
+            if option.propensity_model == "logistic":
+                w = option.spec.compute_unchecked(a, e, mult) * mult
+            else:
+                w = weights[option.column][rows] * mult
+            for j in range(Y.shape[1]):
+                treated, control = weighted_arm_means(Y[rows, j], a, w)
+                out += [treated - control, control]
+        return np.array(out)
+
+    return statistic
+
+
+def _msm_effect(msm: MSMResult, column: str, outcome: str) -> est.EffectEstimate:
+    point = msm.estimates[(column, outcome)]
+    if not msm.n_boot:
+        return point
+    reps = msm.replicates[(column, outcome)]
+    effect = from_bootstrap(
+        estimand="ATE", method=point.method, estimate=point.estimate, replicates=reps[:, 0], n=point.n,
+        n_clusters=point.n_clusters, reference_mean=point.reference_mean, reference_replicates=reps[:, 1],
+        diagnostics=point.diagnostics)
+    return effect
+
+
+def _msm_source(option: WeightOption, n_boot: int) -> str:
+    if not n_boot:
+        return "normal interval, cluster-robust WLS SE (weights treated as fixed)"
+    if option.propensity_model == "logistic":
+        return f"user-cluster bootstrap, {n_boot} replicates, propensity refitted in each replicate"
+    if option.propensity_model == "lightgbm":
+        return f"user-cluster bootstrap, {n_boot} replicates, weights held fixed"
+    return f"user-cluster bootstrap, {n_boot} replicates"
+
+
+def naive_rows(panel: Panel, msm: MSMResult, context: StudyContext) -> list[EffectRow]:
+    option = WEIGHT_OPTIONS[0]
+    return [EffectRow(outcome=o, estimator="Naive difference in means", method="difference in means",
+                      model="none (unadjusted)", effect=_msm_effect(msm, "unweighted", o),
+                      source=_msm_source(option, msm.n_boot), unadjusted=True,
+                      analytic_std_error=msm.estimates[("unweighted", o)].std_error,
+                      analytic_se_source="cluster-robust SE of the difference", true_value=truth(context, o),
+                      estimator_order=5)
+            for o in panel.outcomes]
+
+
+def msm_rows(panel: Panel, msm: MSMResult, context: StudyContext) -> list[EffectRow]:
+    option = next(o for o in WEIGHT_OPTIONS if o.column == ANALYSIS_WEIGHT)
+    rows = []
+    for outcome in panel.outcomes:
+        effect = _msm_effect(msm, ANALYSIS_WEIGHT, outcome)
+        if outcome == PRIMARY_OUTCOME:
+            effect.method = msm.main.method
+            effect.diagnostics = {**msm.main.diagnostics, **effect.diagnostics}
+        rows.append(EffectRow(outcome=outcome, estimator="MSM, weighted", method="IPW marginal structural model",
+                              model="logistic propensity, stabilized weight clipped at 10", effect=effect,
+                              source=_msm_source(option, msm.n_boot),
+                              analytic_std_error=msm.estimates[(ANALYSIS_WEIGHT, outcome)].std_error,
+                              analytic_se_source="cluster-robust WLS SE, weights treated as fixed",
+                              true_value=truth(context, outcome), estimator_order=1))
+    return rows
+
+
+def msm_sensitivity_table(panel: Panel, msm: MSMResult, weights: dict[str, np.ndarray],
+                          context: StudyContext) -> pd.DataFrame:
+    true_value = truth(context, PRIMARY_OUTCOME)
+    rows = []
+    for order, option in enumerate(WEIGHT_OPTIONS, start=1):
+        effect = _msm_effect(msm, option.column, PRIMARY_OUTCOME)
+        point = msm.estimates[(option.column, PRIMARY_OUTCOME)]
+        w = weights[option.column]
+        ess = est.effective_sample_size(w)
+        spec = option.spec
+        rows.append({
+            "weight_order": order, "weight_column": option.column, "propensity_model": option.propensity_model,
+            "stabilized": None if spec is None else spec.stabilized, "clip": None if spec is None else spec.clip,
+            "description": option.description, "is_analysis_weight": option.column == ANALYSIS_WEIGHT,
+            "outcome": PRIMARY_OUTCOME, "estimate": effect.estimate, "std_error": effect.std_error,
+            "ci_lower": effect.ci_lower, "ci_upper": effect.ci_upper,
+            "treated_mean": point.diagnostics["treated_mean"], "control_mean": point.reference_mean,
+            "relative_lift": effect.relative_effect, "robust_std_error": point.std_error, "ess": ess,
+            "ess_share": ess / len(w), "n": point.n, "users": point.n_clusters,
+            "n_boot": 0 if effect.replicates is None else int(np.isfinite(effect.replicates).sum()),
+            "source": _msm_source(option, msm.n_boot), "true_value": true_value,
+            "covers_truth": covers(effect.ci_lower, effect.ci_upper, true_value),
+        })
+    table = pd.DataFrame(rows)
+    table["interval_crosses_zero"] = crosses_zero(table["ci_lower"], table["ci_upper"])
+    table["clip"] = table["clip"].astype(float)
+    table["stabilized"] = table["stabilized"].astype("boolean")
+    table["covers_truth"] = table["covers_truth"].astype("boolean")
+    table["true_value"] = table["true_value"].astype(float)
+    return table
+
+
+# ---------------------------------------------------------------------------------------------
+# g-computation and AIPW
+
+
+def gcomp_step(panel: Panel, learner, model_name: str, n_boot: int | dict[str, int], n_folds: int, seed: int,
+               context: StudyContext, fit_metrics: bool) -> tuple[list[EffectRow], dict[str, pd.DataFrame]]:
+    rows, metrics = [], {}
+    label = {"linear_ridge": ("G-computation, linear", 2), "lightgbm": ("G-computation, LightGBM", 3)}[model_name]
+    for outcome in panel.outcomes:
+        boot = n_boot[outcome] if isinstance(n_boot, dict) else n_boot
+        effect = est.g_computation(panel.data, outcome=outcome, **panel.roles, learner=learner, strategy="t",
+                                   n_boot=boot, seed=seed, fit_metrics=fit_metrics, n_folds=n_folds)
+        if fit_metrics:
+            metrics[outcome] = effect.diagnostics.pop("fit_by_fold")
+        source = (f"user-cluster bootstrap, {boot} replicates, outcome models refitted in each replicate"
+                  if boot else "no interval (n_boot = 0)")
+        rows.append(EffectRow(outcome=outcome, estimator=label[0], method="g-computation (one model per arm)",
+                              model=model_name, effect=effect, source=source, true_value=truth(context, outcome),
+                              estimator_order=label[1]))
+    return rows, metrics
+
+
+def aipw_rows(panel: Panel, results: dict[str, est.AIPWResult], n_boot: int, context: StudyContext) -> list[EffectRow]:
+    rows = []
+    for outcome, result in results.items():
+        effect = result.effect
+        influence_se = effect.std_error
+        if effect.replicates is not None:  # report the bootstrap SD like every other row
+            effect.std_error = float(est.bootstrap_std(effect.replicates))
+        source = (f"user-cluster bootstrap over AIPW scores, {n_boot} replicates (nuisances cross-fitted once)"
+                  if n_boot else "normal interval, clustered influence-function SE")
+        rows.append(EffectRow(outcome=outcome, estimator="AIPW, doubly robust", method="AIPW (cross-fitted)",
+                              model="LightGBM outcome per arm + logistic propensity", effect=effect, source=source,
+                              analytic_std_error=influence_se,
+                              analytic_se_source="clustered influence-function SE",
+                              true_value=truth(context, outcome), estimator_order=4))
+    return rows
+
+
+def derived_rows(panel: Panel, effects: list[EffectRow], context: StudyContext) -> list[EffectRow]:
+    rows = []
+    for outcome, (source_outcome, factor) in panel.derived.items():
+        for row in [r for r in effects if r.outcome == source_outcome]:
+            note = f"{outcome} = {factor:.6g} x {source_outcome}, rescaled from its fit"
+            rows.append(EffectRow(outcome=outcome, estimator=row.estimator, method=row.method, model=row.model,
+                                  effect=rescaled(row.effect, factor, note), source=f"{row.source}; {note}",
+                                  unadjusted=row.unadjusted, analytic_std_error=row.analytic_std_error * factor,
+                                  analytic_se_source=row.analytic_se_source, true_value=truth(context, outcome),
+                                  estimator_order=row.estimator_order))
+    return rows
+
+
+def gcomp_metrics_table(panel: Panel, ridge: dict[str, pd.DataFrame],
+                        aipw_results: dict[str, est.AIPWResult]) -> pd.DataFrame:
+    parts = []
+    for outcome, table in ridge.items():
+        parts.append(table.assign(outcome=outcome, learner="linear_ridge",
+                                  source="g_computation fit_metrics: out-of-fold, one ridge model per arm"))
+    for outcome, result in aipw_results.items():
+        table = result.metrics[result.metrics["model"] == "outcome"][["fold", "n", "rmse", "mae", "r2"]]
+        parts.append(table.assign(outcome=outcome, learner="lightgbm",
+                                  source="AIPW cross-fitting: out-of-fold, one LightGBM model per arm "
+                                         "(the g-computation LightGBM configuration)"))
+    for outcome, (source_outcome, factor) in panel.derived.items():
+        for part in [p for p in parts if (p["outcome"] == source_outcome).all()]:
+            scaled = part.assign(outcome=outcome, rmse=part["rmse"] * factor, mae=part["mae"] * factor,
+                                 source=part["source"] + f"; rescaled from {source_outcome}")
+            parts.append(scaled)
+    table = pd.concat(parts, ignore_index=True)
+    table = table[["outcome", "learner", "fold", "n", "rmse", "mae", "r2", "source"]]
+    table["_o"] = table["outcome"].map(OUTCOME_ORDER)
+    table["_f"] = np.where(table["fold"] == "overall", -1, pd.to_numeric(table["fold"], errors="coerce"))
+    return table.sort_values(["_o", "learner", "_f"]).drop(columns=["_o", "_f"]).reset_index(drop=True)
+
+
+def aipw_score_table(panel: Panel, result: est.AIPWResult) -> pd.DataFrame:
+    table = panel.data[[CLUSTER, "event_date", TREATMENT]].copy()
+    table["outcome"] = panel.data[PRIMARY_OUTCOME].to_numpy()
+    table["propensity"] = result.nuisances["propensity"].to_numpy()
+    table["mu0"] = result.nuisances["mu0"].to_numpy()
+    table["mu1"] = result.nuisances["mu1"].to_numpy()
+    table["score"] = result.scores
+    table["fold"] = result.nuisances["fold"].to_numpy()
+    return table
+
+
+# ---------------------------------------------------------------------------------------------
+# Heterogeneity
+
+
+SEGMENTS = (
+    ("prior_interactions_bucket", "prior_3day_interactions"),
+    ("lag_interactions_bucket", "lag_1_interactions"),
+    ("prior_watch_ratio_bucket", "prior_3day_avg_watch_ratio"),
+    ("prior_high_watch_bucket", "prior_3day_high_watch_share"),
+)
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def segment_step(panel: Panel, result: est.AIPWResult, n_boot: int, seed: int) -> pd.DataFrame:
+    data = panel.data
+    frame = pd.DataFrame({"treatment": panel.a, "outcome": data[PRIMARY_OUTCOME].to_numpy(),
+                          "propensity": result.nuisances["propensity"].to_numpy(),
+                          "mu0": result.nuisances["mu0"].to_numpy(), "mu1": result.nuisances["mu1"].to_numpy()})
+    parts = []
+    for segment_type, column in SEGMENTS:
+        labels, order = quantile_buckets(data[column], SEGMENT_BUCKETS)
+        parts.append(segment_effect_table(segment_type, labels, order, result.scores, panel.codes, frame, n_boot,
+                                          seed, SEGMENT_MIN_ROWS, SEGMENT_MIN_USERS).assign(source_column=column))
+    days = data["day_of_week"].astype(int)
+    labels = days.map(lambda d: f"{d} {DAY_NAMES[d - 1]}")
+    order = {f"{d} {name}": d for d, name in enumerate(DAY_NAMES, start=1)}
+    parts.append(segment_effect_table("day_of_week", labels, order, result.scores, panel.codes, frame, n_boot, seed,
+                                      SEGMENT_MIN_ROWS, SEGMENT_MIN_USERS).assign(source_column="day_of_week"))
+    table = pd.concat(parts, ignore_index=True)
+    table.insert(0, "plot_order", np.arange(1, len(table) + 1))
+    table["min_rows"] = SEGMENT_MIN_ROWS
+    table["min_users"] = SEGMENT_MIN_USERS
+    return table
+
+
+def moderator_step(panel: Panel, result: est.AIPWResult, learner, n_boot: int, n_folds: int,
+                   seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    X = panel.data[MODERATORS].astype(float)
+    moderators = est.effect_moderators(result.scores, X, learner=learner, clusters=panel.codes,
+                                       n_buckets=MODERATOR_BUCKETS, n_folds=n_folds, seed=seed)
+    shares = moderators.importances
+    importance = pd.DataFrame({"rank": np.arange(1, len(shares) + 1), "feature": shares.index.astype(str),
+                               "importance_share": shares.to_numpy(float)})
+    importance["cumulative_share"] = importance["importance_share"].cumsum()
+    # Buckets of the out-of-fold predicted effect, as effect_moderators forms them, with a
+    # user-cluster bootstrap interval for the mean AIPW score of each.
+    bucket = pd.qcut(pd.Series(moderators.predicted).rank(method="first"), MODERATOR_BUCKETS, labels=False)
+    labels = bucket.astype(int).map(lambda b: f"B{b + 1}")
+    frame = pd.DataFrame({"treatment": panel.a, "outcome": panel.data[PRIMARY_OUTCOME].to_numpy(),
+                          "propensity": result.nuisances["propensity"].to_numpy(),
+                          "mu0": result.nuisances["mu0"].to_numpy(), "mu1": result.nuisances["mu1"].to_numpy()})
+    order = {f"B{b}": b for b in range(1, MODERATOR_BUCKETS + 1)}
+    segments = segment_effect_table("predicted_effect_bucket", labels, order, result.scores, panel.codes, frame,
+                                    n_boot, seed, 1, 1)
+    library = moderators.buckets.set_index("bucket")
+    if not np.array_equal(library["n_rows"].to_numpy(), segments["rows"].to_numpy()):
+        raise KuaiRecError("effect-moderator buckets differ from the library's")
+    buckets = pd.DataFrame({
+        "bucket": segments["segment_order"].astype(int), "rows": segments["rows"], "users": segments["users"],
+        "predicted_min": library["predicted_min"].to_numpy(), "predicted_max": library["predicted_max"].to_numpy(),
+        "mean_predicted_effect": library["mean_predicted"].to_numpy(),
+        "mean_aipw_score": segments["aipw_ate"], "std_error": segments["aipw_std_error"],
+        "bootstrap_reps": segments["bootstrap_reps"], "bootstrap_std": segments["bootstrap_std"],
+        "ci_lower": segments["ci_lower"], "ci_upper": segments["ci_upper"],
+        "interval_crosses_zero": segments["interval_crosses_zero"],
+        "treatment_rate": segments["treatment_rate"], "observed_outcome_mean": segments["observed_outcome_mean"],
+    })
+    return importance, buckets
+
+
+# ---------------------------------------------------------------------------------------------
+# Run info
+
+
+def _snake(text: str) -> str:
+    return re.sub(r"[^0-9a-z]+", "_", text.lower()).strip("_")
+
+
+def run_info(context: StudyContext, panel: Panel, timings: dict[str, float], n_boot: int, lgbm_boot: dict[str, int],
+             models: dict) -> pd.DataFrame:
+    settings = context.settings
+    learner_text = {name: describe_learner(model) for name, model in models.items()}
+    lgbm_params = {name: {k: v for k, v in models[name].get_params().items()
+                          if k in ("n_estimators", "learning_rate", "num_leaves", "min_child_samples", "max_bin")}
+                   for name in ("lightgbm_propensity", "lightgbm_outcome", "lightgbm_moderator")}
+    info: list[tuple[str, object]] = [
+        ("study", STUDY), ("mart", MART), ("interaction_matrix", context.interaction_matrix),
+        ("simulated", context.truth is not None and not context.truth.empty),
+        ("rows", len(panel.data)), ("users", panel.n_users), ("treatment_rate", float(panel.a.mean())),
+        ("treatment", TREATMENT), ("primary_outcome", PRIMARY_OUTCOME),
+        ("secondary_outcomes", ", ".join(SECONDARY_OUTCOMES)),
+        ("n_boot", n_boot), ("seed", settings.seed), ("n_folds", settings.n_folds),
+        ("n_boot_lightgbm_gcomp", ", ".join(f"{o}={b}" for o, b in lgbm_boot.items())),
+        ("bootstrap", "user-cluster bootstrap (multinomial user multiplicities), percentile 95% intervals; the "
+                      "same seed everywhere, so replicates of different estimators share their resamples"),
+        ("folds", "GroupKFold by user (shuffled with the seed)"),
+        ("covariates_numeric", ", ".join(NUMERIC)), ("covariates_categorical", ", ".join(CATEGORICAL)),
+        ("design_columns", len(panel.design.names)),
+        ("design_dropped_constant", ", ".join(panel.design.dropped_constant) or "none"),
+        ("moderator_features", ", ".join(MODERATORS)),
+        ("learners", "; ".join(f"{k}: {v}" for k, v in learner_text.items())),
+        ("lightgbm_params", "; ".join(f"{k}: {v}" for k, v in lgbm_params.items())),
+        ("analysis_weight", "logistic propensity (in-sample), stabilized, clipped at 10"),
+        ("aipw_propensity_bounds", f"{AIPW_PROPENSITY_BOUNDS}"),
+        ("segment_size_filter", f"rows >= {SEGMENT_MIN_ROWS} and users >= {SEGMENT_MIN_USERS}"),
+        ("derived_outcomes", "; ".join(f"{o} = {f:.6g} x {s} (rescaled, not refitted)"
+                                       for o, (s, f) in panel.derived.items()) or "none"),
+        ("trade_offs", f"LightGBM g-computation bootstraps the secondary outcomes with at most "
+                       f"{LIGHTGBM_SECONDARY_MAX_BOOT} replicates; LightGBM-weighted MSM rows keep their weights "
+                       f"fixed in the bootstrap; LightGBM outcome models use 60 trees x 15 leaves"),
+    ]
+    info += [(f"runtime_seconds_{_snake(step.removeprefix('long_term: '))}", round(seconds, 2))
+             for step, seconds in timings.items()]
+    log(f"long_term: done in {timings.get('total', float('nan')):.1f}s")
+    return pd.DataFrame({"key": [k for k, _ in info], "value": [str(v) for _, v in info]})

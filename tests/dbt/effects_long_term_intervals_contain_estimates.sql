@@ -1,0 +1,51 @@
+{{ config(tags=['effects']) }}
+-- Every reported interval of the long-term study contains its point estimate, and every
+-- estimate row reports its own outcome: the primary outcome in the comparison table, a
+-- secondary outcome in the secondary table. Fails with one row per offending estimate.
+
+with
+
+estimates as (
+
+    select
+        'long_term_estimator_comparison' as effect_table,
+        outcome,
+        estimator as row_label,
+        estimate,
+        ci_lower,
+        ci_upper,
+        outcome = 'future_7day_interactions' as outcome_ok
+    from {{ ref('long_term_estimator_comparison') }}
+    union all
+    select
+        'long_term_secondary_outcomes' as effect_table,
+        outcome,
+        estimator as row_label,
+        estimate,
+        ci_lower,
+        ci_upper,
+        outcome in (
+            'future_7day_active_days',
+            'future_7day_avg_daily_interactions',
+            'future_7day_play_hours',
+            'outcome_log1p'
+        ) as outcome_ok
+    from {{ ref('long_term_secondary_outcomes') }}
+    union all
+    select
+        'long_term_msm_weight_sensitivity' as effect_table,
+        outcome,
+        weight_column as row_label,
+        estimate,
+        ci_lower,
+        ci_upper,
+        outcome = 'future_7day_interactions' as outcome_ok
+    from {{ ref('long_term_msm_weight_sensitivity') }}
+
+)
+
+select * from estimates
+where
+    not outcome_ok
+    or estimate is null
+    or (ci_lower is not null and not (ci_lower <= estimate and estimate <= ci_upper))

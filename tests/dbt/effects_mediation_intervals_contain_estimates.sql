@@ -1,0 +1,52 @@
+{{ config(tags=['effects']) }}
+-- Every bootstrap interval of the g-formula decomposition (ratio proportion_mediated excepted)
+-- and of the path model contains its point estimate, and every CDE row records the mediator
+-- value it fixes.
+with
+
+decomposition as (
+
+    select
+        'mediation_effect_decomposition' as table_name,
+        outcome || ' / ' || estimand as row_key,
+        estimate,
+        ci_lower,
+        ci_upper,
+        estimand in ('CDE_low', 'CDE_high') and mediator_value is null as missing_mediator_value
+    from {{ ref('mediation_effect_decomposition') }}
+    where estimand != 'proportion_mediated'
+
+),
+
+paths as (
+
+    select
+        'mediation_sem_paths' as table_name,
+        outcome || ' / ' || path_quantity as row_key,
+        estimate,
+        ci_lower,
+        ci_upper,
+        false as missing_mediator_value
+    from {{ ref('mediation_sem_paths') }}
+
+),
+
+intervals as (
+
+    select * from decomposition
+    union all
+    select * from paths
+
+)
+
+select
+    table_name,
+    row_key,
+    estimate,
+    ci_lower,
+    ci_upper,
+    missing_mediator_value
+from intervals
+where
+    missing_mediator_value
+    or (ci_lower is not null and not (ci_lower <= estimate and estimate <= ci_upper))
