@@ -106,7 +106,7 @@ def _expect_error(source: Path, raw_dir: Path, pattern: str, capsys) -> None:
     with pytest.raises(InputError, match=pattern):
         ingest_release(source, raw_dir)
     assert _fingerprint(raw_dir) == before, "raw tables changed after a failed ingest"
-    assert not list(raw_dir.parent.glob(".raw-staging-*")), "staging left behind"
+    assert not list(raw_dir.parent.glob(f".{raw_dir.name}.building-*")), "staging left behind"
     # the command line: one line on stderr, non-zero exit
     import os
 

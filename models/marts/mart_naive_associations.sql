@@ -9,14 +9,6 @@
     'future_7day_active_days',
     'future_7day_interactions',
 ] -%}
-{%- set treatment_rows = [] -%}
-{%- for treatment in candidate_treatments() -%}
-    {%- do treatment_rows.append([literal_value(treatment.name)]) -%}
-{%- endfor -%}
-{%- set outcome_rows = [] -%}
-{%- for outcome in outcomes -%}
-    {%- do outcome_rows.append([literal_value(outcome)]) -%}
-{%- endfor -%}
 
 with
 
@@ -27,36 +19,9 @@ active_user_days as (
 
 ),
 
-treatments as (
-
-    {{ literal_table(['treatment'], treatment_rows) }}
-
-),
-
-outcomes as (
-
-    {{ literal_table(['outcome'], outcome_rows) }}
-
-),
-
 long_format as (
 
-    select
-        treatments.treatment,
-        outcomes.outcome,
-        case treatments.treatment
-            {% for treatment in candidate_treatments() -%}
-                when '{{ treatment.name }}' then active_user_days.{{ treatment.column }}
-            {% endfor -%}
-        end as treated,
-        case outcomes.outcome
-            {% for outcome in outcomes -%}
-                when '{{ outcome }}' then cast(active_user_days.{{ outcome }} as double)
-            {% endfor -%}
-        end as outcome_value
-    from active_user_days
-    cross join treatments
-    cross join outcomes
+    {{ treatment_long_format('active_user_days', outcomes, 'outcome', 'outcome_value') }}
 
 ),
 

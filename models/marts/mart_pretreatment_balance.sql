@@ -12,14 +12,6 @@
     'prior_3day_total_play_duration_sec',
     'prior_3day_high_watch_share',
 ] -%}
-{%- set treatment_rows = [] -%}
-{%- for treatment in candidate_treatments() -%}
-    {%- do treatment_rows.append([literal_value(treatment.name)]) -%}
-{%- endfor -%}
-{%- set covariate_rows = [] -%}
-{%- for covariate in covariates -%}
-    {%- do covariate_rows.append([literal_value(covariate)]) -%}
-{%- endfor -%}
 
 with
 
@@ -30,36 +22,9 @@ active_user_days as (
 
 ),
 
-treatments as (
-
-    {{ literal_table(['treatment'], treatment_rows) }}
-
-),
-
-covariates as (
-
-    {{ literal_table(['covariate'], covariate_rows) }}
-
-),
-
 long_format as (
 
-    select
-        treatments.treatment,
-        covariates.covariate,
-        case treatments.treatment
-            {% for treatment in candidate_treatments() -%}
-                when '{{ treatment.name }}' then active_user_days.{{ treatment.column }}
-            {% endfor -%}
-        end as treated,
-        case covariates.covariate
-            {% for covariate in covariates -%}
-                when '{{ covariate }}' then cast(active_user_days.{{ covariate }} as double)
-            {% endfor -%}
-        end as covariate_value
-    from active_user_days
-    cross join treatments
-    cross join covariates
+    {{ treatment_long_format('active_user_days', covariates, 'covariate', 'covariate_value') }}
 
 ),
 

@@ -16,7 +16,6 @@ import json
 import os
 import shutil
 import struct
-import tempfile
 import threading
 import zipfile
 import zlib
@@ -27,6 +26,7 @@ from pathlib import Path
 
 import duckdb
 
+from kuairec_causal.atomic import replaced_directory
 from kuairec_causal.errors import InputError
 from kuairec_causal.progress import stage
 from kuairec_causal.raw_schema import DATA_PREFIX, GROUND_TRUTH_TABLE, RAW_TABLES, RawTable
@@ -364,10 +364,8 @@ def ingest_release(source: Path, raw_dir: Path, truth: Path | None = None) -> di
     source = Path(source).resolve()
     raw_dir = Path(raw_dir).resolve()
     members = _Members(source)
-    raw_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".raw-staging-", dir=raw_dir.parent))
-    try:
-        scratch = staging / "scratch"
+    with replaced_directory(raw_dir) as staging:
+        scratch = staging / ".scratch"
         scratch.mkdir()
         con = duckdb.connect(config={"threads": 2, "preserve_insertion_order": True, "memory_limit": "4GB"})
         manifest = {"source": str(source), "kind": members.kind, "rows": {}, "skipped": []}
@@ -389,20 +387,7 @@ def ingest_release(source: Path, raw_dir: Path, truth: Path | None = None) -> di
         con.close()
         shutil.rmtree(scratch)
         (staging / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
-        _publish(staging, raw_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return manifest
-
-
-def _publish(staging: Path, raw_dir: Path) -> None:
-    """Move every staged file into raw_dir (each rename is atomic; the manifest goes last)."""
-    raw_dir.mkdir(parents=True, exist_ok=True)
-    files = sorted(staging.iterdir(), key=lambda p: p.name == MANIFEST_FILE)
-    for path in files:
-        os.replace(path, raw_dir / path.name)
-    staging.rmdir()
 
 
 def read_manifest(raw_dir: Path) -> dict | None:

@@ -52,7 +52,7 @@ def test_tables_mirror_every_effect_table(built_report: Path, report_warehouse):
     expected = effect_tables_in_warehouse(report_warehouse.duckdb_path)
     assert {"long_term_estimator_comparison", "mediation_effect_decomposition"} <= expected
     for name in expected:
-        assert (tables / f"{name}.csv").is_file(), f"{name}.csv missing"
+        assert (tables / f"{name}.csv").is_file() or (tables / f"{name}.csv.gz").is_file(), f"{name}.csv missing"
     comparison = pd.read_csv(tables / "long_term_estimator_comparison.csv")
     assert {"MSM, weighted", "G-computation, linear", "G-computation, LightGBM", "AIPW, doubly robust"} <= set(
         comparison["estimator"])

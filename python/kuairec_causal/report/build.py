@@ -7,6 +7,7 @@
       final_summary.md            the written summary (every number is a recorded fact)
       figures/NN_*.png            one PNG per figure of :data:`~kuairec_causal.report.figures.FIGURES`
       tables/<effect table>.csv   every long_term_* / mediation_* effect table, as read
+                                  (row-level tables of more than 10,000 rows as .csv.gz)
       tables/mart_*.csv, reference_*.csv, ground_truth.csv   the other inputs (small tables)
       tables/summary_facts.csv    provenance of every number in the summary
       tables/limitations.csv, recommendations.csv, report_notes.csv
@@ -19,16 +20,12 @@ half-written report and a failed build leaves the previous report untouched.
 
 from __future__ import annotations
 
-import ctypes
-import errno
-import os
-import secrets
-import shutil
 import time
 from pathlib import Path
 
 import pandas as pd
 
+from kuairec_causal.atomic import replaced_directory
 from kuairec_causal.errors import KuaiRecError
 from kuairec_causal.report.figures import DPI, FIGURES, style
 from kuairec_causal.report.html import FigureResult, missing_key_tables, render_html
@@ -44,16 +41,8 @@ def build_report(paths, out_dir: Path) -> Path:
     if out_dir.exists() and not out_dir.is_dir():
         raise KuaiRecError(f"{out_dir}: exists and is not a directory")
     tables = load_tables(Path(paths.duckdb_path))
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale_siblings(out_dir)
-    staging = out_dir.parent / f".{out_dir.name}.building-{os.getpid()}-{secrets.token_hex(4)}"
-    staging.mkdir()
-    try:
+    with replaced_directory(out_dir) as staging:
         write_report(tables, staging)
-        swap_into_place(staging, out_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return out_dir
 
 
@@ -106,6 +95,9 @@ def draw_figures(tables: ReportTables, folder: Path, notes: list[str]) -> list[F
     return results
 
 
+ROW_LEVEL_ROWS = 10_000  # larger effect tables are row-level and mirrored as .csv.gz
+
+
 def write_input_tables(tables: ReportTables, folder: Path) -> None:
     """Mirror every effect table, and the small marts, seeds and planted truth the report read."""
     for name, frame in tables.frames.items():
@@ -116,7 +108,10 @@ def write_input_tables(tables: ReportTables, folder: Path) -> None:
                 frame.to_csv(folder / "ground_truth.csv", index=False)
             continue
         file = f"reference_{name}.csv" if name in REFERENCE_TABLES else f"{name}.csv"
-        frame.to_csv(folder / file, index=False)
+        if len(frame) > ROW_LEVEL_ROWS:  # row-level tables (scores per user-day): gzip keeps the folder small
+            frame.to_csv(folder / f"{file}.gz", index=False, compression={"method": "gzip", "mtime": 0})
+        else:
+            frame.to_csv(folder / file, index=False)
 
 
 def write_artifact_index(folder: Path) -> pd.DataFrame:
@@ -135,66 +130,3 @@ def write_artifact_index(folder: Path) -> pd.DataFrame:
             return frame
         frame.loc[frame["artifact"] == own["artifact"], "size_bytes"] = size
     raise KuaiRecError(f"{index_path}: size did not settle")  # pragma: no cover
-
-
-# ---------------------------------------------------------------------------------------------
-# Atomic replacement
-
-_AT_FDCWD = -100
-_RENAME_EXCHANGE = 2
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Atomically swap two paths with renameat2(RENAME_EXCHANGE); False where unsupported."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-    renameat2.restype = ctypes.c_int
-    result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
-    if result == 0:
-        return True
-    code = ctypes.get_errno()
-    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EXDEV):
-        return False
-    raise OSError(code, os.strerror(code), str(b))
-
-
-def swap_into_place(staging: Path, target: Path) -> None:
-    """Make ``staging`` the new ``target``; the old ``target`` (if any) is deleted afterwards."""
-    if not target.exists():
-        os.rename(staging, target)
-        return
-    if _exchange(staging, target):
-        shutil.rmtree(staging)  # now holds the previous report
-        return
-    old = target.parent / f".{target.name}.old-{os.getpid()}-{secrets.token_hex(4)}"
-    os.rename(target, old)
-    os.rename(staging, target)
-    shutil.rmtree(old, ignore_errors=True)
-
-
-def _remove_stale_siblings(target: Path) -> None:
-    """Delete temporary folders left by builds whose process no longer exists."""
-    for sibling in target.parent.glob(f".{target.name}.*-*-*"):
-        kind = sibling.name[len(target.name) + 2:].split("-", 1)[0]
-        if kind not in ("building", "old") or not sibling.is_dir():
-            continue
-        try:
-            pid = int(sibling.name.rsplit("-", 2)[-2])
-        except ValueError:
-            continue
-        if pid != os.getpid() and not _alive(pid):
-            shutil.rmtree(sibling, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -10,15 +10,14 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from kuairec_causal.atomic import replaced_directory
 from kuairec_causal.progress import stage
 from kuairec_causal.raw_schema import RAW_TABLES_BY_NAME
 from kuairec_causal.simulate.archive import (
@@ -134,9 +133,7 @@ def simulate_release(scale_name: str, seed: int, out: Path, null_effects: bool =
     definitions = Definitions()
     params = CausalParams().as_null() if null_effects else CausalParams()
     out = Path(out).resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    try:
+    with replaced_directory(out) as staging:
         scratch = staging / "scratch"
         scratch.mkdir()
         con = csv_connection()
@@ -194,19 +191,4 @@ def simulate_release(scale_name: str, seed: int, out: Path, null_effects: bool =
             "matrices": matrices,
         }
         (staging / TRUTH_NAME).write_text(json.dumps(truth_document, indent=2, sort_keys=True) + "\n")
-        _replace_directory(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return Release(out)
-
-
-def _replace_directory(new: Path, target: Path) -> None:
-    """Put ``new`` at ``target``; an existing target is swapped out, never half-overwritten."""
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
-        target.rename(old)
-        new.rename(target)
-        shutil.rmtree(old)
-    else:
-        new.rename(target)

@@ -41,7 +41,7 @@ from kuairec_causal.estimators.msm import weighted_arm_means
 from kuairec_causal.estimators.results import from_bootstrap
 from kuairec_causal.progress import log, stage
 from kuairec_causal.studies.common import LONG_TERM_TRUTH_OUTCOMES, StudyContext
-from kuairec_causal.studies.long_term_tables import (EffectRow, ReadinessRules, crosses_zero, covers, effect_table,
+from kuairec_causal.studies.long_term_tables import (EffectRow, crosses_zero, covers, effect_table,
                                                      evalue_rows, quantile_buckets, rescaled, segment_effect_table,
                                                      weight_diagnostics_table, weight_readiness)
 
