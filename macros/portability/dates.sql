@@ -55,3 +55,22 @@
     ) as date_day
     from {{ bounds_relation }}
 {%- endmacro %}
+
+
+{#
+    A timestamp shifted by a whole number of hours, fractions of a second kept; NULL stays NULL.
+    dbt's cross-database dateadd everywhere but on Spark, where dbt-spark's dateadd goes through
+    to_unix_timestamp and drops the milliseconds: timestampadd keeps them (and the timestamp type,
+    TIMESTAMP_NTZ for the local times of resolve_interaction_times).
+#}
+{% macro add_hours(timestamp_expr, hours) -%}
+    {{ return(adapter.dispatch('add_hours', 'kuairec_causal')(timestamp_expr, hours)) }}
+{%- endmacro %}
+
+{% macro default__add_hours(timestamp_expr, hours) -%}
+    {{ dbt.dateadd('hour', hours, timestamp_expr) }}
+{%- endmacro %}
+
+{% macro spark__add_hours(timestamp_expr, hours) -%}
+    timestampadd(hour, {{ hours }}, {{ timestamp_expr }})
+{%- endmacro %}

@@ -29,12 +29,19 @@
     try_cast({{ text_expr }} as timestamp)
 {%- endmacro %}
 
-{# spark__parse_local_timestamp: to be added with the Spark target (timestamp_ntz semantics). #}
+{#
+    Spark: a TIMESTAMP_NTZ (wall-clock time, no zone), so neither parsing nor casting to a date
+    depends on the session time zone. try_cast gives NULL for empty or bad text with or without
+    ANSI mode.
+#}
+{% macro spark__parse_local_timestamp(text_expr) -%}
+    try_cast({{ text_expr }} as timestamp_ntz)
+{%- endmacro %}
 
 
 {#
     Unix seconds (double, may carry milliseconds) as a UTC timestamp without time zone; NULL when
-    absent or not finite. Callers shift it to platform-local time with dbt.dateadd.
+    absent or not finite. Callers shift it to platform-local time with add_hours.
 #}
 {% macro unix_seconds_to_timestamp(seconds_expr) -%}
     {{ return(adapter.dispatch('unix_seconds_to_timestamp', 'kuairec_causal')(seconds_expr)) }}
@@ -47,7 +54,21 @@
     end
 {%- endmacro %}
 
-{# spark__unix_seconds_to_timestamp: to be added with the Spark target (UTC session time zone). #}
+{#
+    Spark: microseconds (rounded as on DuckDB) added to the epoch as a TIMESTAMP_NTZ, i.e. the
+    UTC wall-clock time, independent of the session time zone; non-finite seconds give NULL (a
+    cast of NaN / infinity to bigint would not).
+#}
+{% macro spark__unix_seconds_to_timestamp(seconds_expr) -%}
+    case
+        when {{ is_finite(seconds_expr) }}
+            then timestampadd(
+                microsecond,
+                cast(round({{ seconds_expr }} * 1000000) as bigint),
+                timestamp_ntz '1970-01-01 00:00:00'
+            )
+    end
+{%- endmacro %}
 
 
 {#

@@ -84,9 +84,8 @@ select * from resolved
                 raw_rows.raw_timestamp,
                 {{ date_from_yyyymmdd('raw_rows.raw_date') }} as parsed_date,
                 {{ parse_local_timestamp('raw_rows.raw_time') }} as parsed_time,
-                {{ dbt.dateadd(
-                    'hour', utc_offset_hours,
-                    unix_seconds_to_timestamp('raw_rows.raw_timestamp')
+                {{ add_hours(
+                    unix_seconds_to_timestamp('raw_rows.raw_timestamp'), utc_offset_hours
                 ) }} as parsed_timestamp_local
             from {{ relation }} as raw_rows
         ) as parsed

@@ -34,7 +34,7 @@ scored as (
         avg_watch_ratio_capped,
         prior_3day_active_day,
         prior_3day_interactions,
-        0.5 * prior_3day_active_day / {{ history_window }}
+        0.5 * cast(prior_3day_active_day as double) / {{ history_window }}
         + 0.5 * least(
             cast(prior_3day_interactions as double) / {{ reference_interactions }}, 1
         ) as recent_activity_score,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -54,9 +55,9 @@ def _build(args: argparse.Namespace) -> int:
 
 def _estimate(args: argparse.Namespace) -> int:
     from kuairec_causal.config import Paths
-    from kuairec_causal.pipeline import STUDIES, run_study
+    from kuairec_causal.pipeline import STUDIES, build_effect_tables, run_study
     from kuairec_causal.progress import stage
-    from kuairec_causal.warehouse import build_effects, build_vars
+    from kuairec_causal.warehouse import build_vars
 
     paths = Paths.from_environment()
     variables = build_vars(paths, args.matrix)
@@ -65,7 +66,7 @@ def _estimate(args: argparse.Namespace) -> int:
         with stage(f"estimate {name}"):
             run_study(paths, name, _settings(args), variables["interaction_matrix"])
     with stage("dbt build --selector effects"):
-        build_effects(paths, variables)
+        build_effect_tables(paths, variables)
     print(f"effect tables: {paths.duckdb_path} (schema effects)")
     return 0
 
@@ -129,6 +130,12 @@ def _add_estimation_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--folds", type=int, default=5, help="cross-fitting folds, grouped by user (default 5)")
 
 
+def _add_target_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--target", choices=["duckdb", "spark"],
+                         help="dbt profile target that builds and holds the marts (default: $KUAIREC_DBT_TARGET or duckdb); "
+                              "effect tables always go to the DuckDB file")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kuairec-causal", description="SQL-first causal analysis warehouse for KuaiRec.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -148,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     build = commands.add_parser("build", help="dbt build: staging, panel and marts (not the effect tables)")
     build.add_argument("--matrix", **matrix)
+    _add_target_option(build)
     build.add_argument("--vars", help="extra dbt vars as JSON, e.g. '{\"long_tail_quantile\": 0.6}'")
     build.set_defaults(handler=_build)
 
@@ -155,6 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     estimate.add_argument("--study", choices=["all", "long_term", "mediation"], default="all")
     estimate.add_argument("--matrix", **matrix)
     estimate.add_argument("--seed", type=int, default=20200705)
+    _add_target_option(estimate)
     _add_estimation_options(estimate)
     estimate.set_defaults(handler=_estimate)
 
@@ -167,6 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, default=20200705)
     run.add_argument("--archive", help="the real KuaiRec archive (or inner zip / data folder) instead of simulated data")
     run.add_argument("--matrix", **matrix)
+    _add_target_option(run)
     run.add_argument("--fresh", action="store_true", help="recompute every stage, even if up to date")
     _add_estimation_options(run)
     run.set_defaults(handler=_run)
@@ -187,6 +197,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if getattr(args, "target", None):
+        from kuairec_causal.warehouse import DBT_TARGET_ENV
+
+        os.environ[DBT_TARGET_ENV] = args.target
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
         return handler(args)

@@ -18,9 +18,16 @@ from kuairec_causal.config import Paths
 from kuairec_causal.errors import KuaiRecError
 from kuairec_causal.ingest import ingest_release, read_manifest
 from kuairec_causal.progress import log, stage
-from kuairec_causal.store import DuckDBMartReader, write_tables
+from kuairec_causal.store import DuckDBMartReader, MartReader, write_tables
 from kuairec_causal.studies.common import StudyContext, StudySettings, load_truth
-from kuairec_causal.warehouse import build_effects, build_panel, build_vars, interaction_matrix_for_scale, project_files
+from kuairec_causal.warehouse import (
+    build_effects,
+    build_panel,
+    build_vars,
+    dbt_target,
+    interaction_matrix_for_scale,
+    project_files,
+)
 
 STUDIES = {
     "long_term": "kuairec_causal.studies.long_term",
@@ -128,8 +135,21 @@ def _code_version(package: str) -> str:
     return _digest(*sorted(folder.rglob("*.py")))
 
 
-def run_study(paths: Paths, name: str, settings: StudySettings, interaction_matrix: str) -> dict:
-    reader = DuckDBMartReader(paths.duckdb_path)
+def mart_reader(paths: Paths, target: str | None = None) -> MartReader:
+    """The reader of the marts on the warehouse's dbt target (default: env var
+    KUAIREC_DBT_TARGET, else duckdb): the DuckDB file, or the Spark catalog."""
+    if (target or dbt_target()) == "spark":
+        from kuairec_causal.spark import SparkMartReader
+
+        return SparkMartReader(paths=paths)
+    return DuckDBMartReader(paths.duckdb_path)
+
+
+def run_study(paths: Paths, name: str, settings: StudySettings, interaction_matrix: str,
+              reader: MartReader | None = None) -> dict:
+    """Run one study on the marts (read through ``reader``, default :func:`mart_reader`) and
+    write its effect tables into the DuckDB file."""
+    reader = reader or mart_reader(paths)
     context = StudyContext(reader=reader, settings=settings, interaction_matrix=interaction_matrix,
                            truth=load_truth(reader, interaction_matrix))
     module = importlib.import_module(STUDIES[name])
@@ -147,6 +167,16 @@ def report_label(manifest: dict, matrix: str) -> str:
     return f"kuairec-{matrix}"
 
 
+def build_effect_tables(paths: Paths, variables: dict) -> None:
+    """The effect models and tests in the DuckDB file; for marts on another target, first a copy
+    of the marts the report reads (the report reads only the DuckDB file)."""
+    if dbt_target() != "duckdb":
+        from kuairec_causal.report.tables import mirror_report_inputs
+
+        log(f"copied {len(mirror_report_inputs(mart_reader(paths), paths.duckdb_path))} report inputs into DuckDB")
+    build_effects(paths, variables)
+
+
 def run_pipeline(options: RunOptions) -> dict:
     paths = Paths.from_environment()
     state = RunState.load(paths)
@@ -156,7 +186,7 @@ def run_pipeline(options: RunOptions) -> dict:
     default_matrix = interaction_matrix_for_scale(options.scale) if options.archive is None else None
     variables = build_vars(paths, options.interaction_matrix or default_matrix)
     matrix = variables["interaction_matrix"]
-    warehouse_fp = _digest(manifest, variables, *project_files(paths.root))
+    warehouse_fp = _digest(manifest, variables, dbt_target(), *project_files(paths.root))
     _stage(state, "warehouse", warehouse_fp, options.fresh, timings, lambda: build_panel(paths, variables))
     code_fp = _digest(*_code_files(paths.root))
     estimated_fp = []
@@ -166,7 +196,7 @@ def run_pipeline(options: RunOptions) -> dict:
                lambda name=name: run_study(paths, name, options.settings, matrix))
         estimated_fp.append(fingerprint)
     effects_fp = _digest(*estimated_fp, *project_files(paths.root))
-    _stage(state, "effects", effects_fp, options.fresh, timings, lambda: build_effects(paths, variables))
+    _stage(state, "effects", effects_fp, options.fresh, timings, lambda: build_effect_tables(paths, variables))
     report_dir = None
     if options.report:
         from kuairec_causal.report import build_report

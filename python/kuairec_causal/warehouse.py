@@ -11,6 +11,21 @@ from kuairec_causal.errors import KuaiRecError
 from kuairec_causal.ingest import read_manifest
 
 INTERACTION_MATRICES = ("small_matrix", "big_matrix")
+# Profile targets the warehouse (staging .. marts) can be built on; KUAIREC_DBT_TARGET picks one
+# (default: the profile's default target, duckdb). The estimator stage reads the marts from the
+# same target (kuairec_causal.pipeline.mart_reader) and always writes its effect tables, and
+# builds the effect models, in the DuckDB file.
+DBT_TARGETS = ("duckdb", "spark")
+DBT_TARGET_ENV = "KUAIREC_DBT_TARGET"
+DUCKDB_TARGET = "duckdb"
+
+
+def dbt_target() -> str:
+    """The target of the warehouse build: env var KUAIREC_DBT_TARGET, default ``duckdb``."""
+    target = os.environ.get(DBT_TARGET_ENV, "").strip() or DUCKDB_TARGET
+    if target not in DBT_TARGETS:
+        raise KuaiRecError(f"{DBT_TARGET_ENV}='{target}' is not one of {', '.join(DBT_TARGETS)}")
+    return target
 
 
 def interaction_matrix_for_scale(scale: str) -> str:
@@ -36,13 +51,20 @@ def build_vars(paths: Paths, interaction_matrix: str | None = None, overrides: d
     return variables
 
 
-def run_dbt(paths: Paths, arguments: list[str], variables: dict | None = None) -> None:
-    """Invoke dbt in-process (``dbt <arguments>``) against this project; raise on failure."""
+def run_dbt(paths: Paths, arguments: list[str], variables: dict | None = None, target: str | None = None) -> None:
+    """Invoke dbt in-process (``dbt <arguments>``) against this project on profile target
+    ``target`` (default :func:`dbt_target`); raise on failure."""
     from dbt.cli.main import dbtRunner
 
+    target = target or dbt_target()
     paths.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
     os.environ.update(paths.dbt_environment())
-    cli = [*arguments, "--project-dir", str(paths.root), "--profiles-dir", str(paths.profiles_dir)]
+    if target == "spark":
+        from kuairec_causal import spark
+
+        os.environ.update(spark.dbt_environment(paths))
+        spark.get_session(paths)  # the session dbt-spark then uses (and the mart reader after it)
+    cli = [*arguments, "--project-dir", str(paths.root), "--profiles-dir", str(paths.profiles_dir), "--target", target]
     if variables:
         cli += ["--vars", json.dumps(variables, sort_keys=True)]
     try:
@@ -75,14 +97,19 @@ def _release_duckdb() -> None:
     DuckDBConnectionManager.close_all_connections()
 
 
-def build_panel(paths: Paths, variables: dict) -> None:
-    """``dbt build`` of everything up to the marts (the default selector excludes effects)."""
-    run_dbt(paths, ["build"], variables)
+def build_panel(paths: Paths, variables: dict, target: str | None = None) -> None:
+    """``dbt build`` of everything up to the marts (the default selector excludes effects) on
+    ``target`` (default :func:`dbt_target`)."""
+    run_dbt(paths, ["build"], variables, target)
 
 
-def build_effects(paths: Paths, variables: dict) -> None:
-    """Expose and test the estimator stage's tables (selector ``effects``)."""
-    run_dbt(paths, ["build", "--selector", "effects"], variables)
+def build_effects(paths: Paths, variables: dict, marts_target: str | None = None) -> None:
+    """Expose and test the estimator stage's tables (selector ``effects``). They live in the
+    DuckDB file whichever target holds the marts; when that is another target (``marts_target``,
+    default :func:`dbt_target`), the effect tests that also read the marts are left out (selector
+    ``effects_without_marts``)."""
+    selector = "effects" if (marts_target or dbt_target()) == DUCKDB_TARGET else "effects_without_marts"
+    run_dbt(paths, ["build", "--selector", selector], variables, DUCKDB_TARGET)
 
 
 def project_files(root: Path) -> list[Path]:

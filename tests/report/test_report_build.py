@@ -213,3 +213,28 @@ def test_report_without_any_effect_tables(report_warehouse, tmp_path, monkeypatc
     facts = pd.read_csv(out / "tables" / "summary_facts.csv", dtype={"value": str, "rendered": str},
                         keep_default_na=False)
     assert uncovered_numbers(markdown, facts["rendered"].tolist()) == []
+
+
+def test_mirrored_inputs_give_a_complete_report_without_the_marts(report_warehouse, tmp_path):
+    """A warehouse whose marts live on another engine (Spark): the effect tables plus the copy
+    mirror_report_inputs makes leave nothing the report reads missing, and the copies equal the
+    originals."""
+    from kuairec_causal.report.tables import load_tables, mirror_report_inputs
+    from kuairec_causal.store import DuckDBMartReader, write_tables
+
+    source = DuckDBMartReader(report_warehouse.duckdb_path)
+    target = tmp_path / "effects-only.duckdb"
+    with duckdb.connect(str(report_warehouse.duckdb_path), read_only=True) as con:
+        names = [n for (n,) in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'estimator_output'").fetchall()]
+    write_tables(target, {name: source.read(f"estimator_output.{name}") for name in names})
+    before = load_tables(target)
+    assert "mart_daily_panel_summary" in before.missing and "mediation_panel" in before.missing
+
+    copied = mirror_report_inputs(source, target)
+
+    assert "marts.mart_mediation_panel" in copied and "staging.stg_simulation__ground_truth" in copied
+    after, original = load_tables(target), load_tables(report_warehouse.duckdb_path)
+    assert not after.missing
+    for name in ("mart_daily_panel_summary", "ground_truth", "mediation_panel", "estimand_registry"):
+        pd.testing.assert_frame_equal(after.get(name), original.get(name), check_dtype=False)

@@ -201,3 +201,26 @@ def _load_one(con, existing, tables: ReportTables, short: str, schema: str, name
         tables.frames[short] = _read(con, schema, name, columns)
     except duckdb.Error as error:
         tables.missing[short] = str(error).splitlines()[0]
+
+
+def mirror_report_inputs(reader, duckdb_path: Path) -> list[str]:
+    """Copy the marts, reference seeds and planted truth the report reads from another engine's
+    warehouse (``reader``: e.g. :class:`kuairec_causal.spark.SparkMartReader`) into the DuckDB file
+    beside the effect tables, so the report of a Spark-built warehouse is complete. All of them are
+    small (diagnostic tables, a few columns of the analysis panel). Returns the tables copied; a
+    table the other warehouse lacks is skipped (the report notes it as missing)."""
+    from kuairec_causal.store import write_tables
+
+    wanted = [("marts", name, None) for name in MART_TABLES]
+    wanted += [("reference", name, None) for name in REFERENCE_TABLES]
+    wanted.append((*TRUTH_TABLE.split("."), None))
+    wanted.append((*MEDIATION_PANEL.split("."), MEDIATION_PANEL_COLUMNS))
+    by_schema: dict[str, dict[str, pd.DataFrame]] = {}
+    for schema, name, columns in wanted:
+        try:
+            by_schema.setdefault(schema, {})[name] = reader.read(f"{schema}.{name}", columns)
+        except KuaiRecError:
+            continue
+    for schema, frames in by_schema.items():
+        write_tables(duckdb_path, frames, schema=schema)
+    return [f"{schema}.{name}" for schema, frames in by_schema.items() for name in frames]

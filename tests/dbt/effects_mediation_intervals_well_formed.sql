@@ -1,7 +1,7 @@
 {{ config(tags=['effects']) }}
--- Every bootstrap interval of the g-formula decomposition (ratio proportion_mediated excepted)
--- and of the path model contains its point estimate, and every CDE row records the mediator
--- value it fixes.
+-- Every interval of the g-formula decomposition and of the path model is ordered (whether the
+-- percentile interval contains its estimate is the warning test
+-- effects_*_estimates_inside_intervals), and every CDE row records the mediator value it fixes.
 with
 
 decomposition as (
@@ -14,7 +14,6 @@ decomposition as (
         ci_upper,
         estimand in ('CDE_low', 'CDE_high') and mediator_value is null as missing_mediator_value
     from {{ ref('mediation_effect_decomposition') }}
-    where estimand != 'proportion_mediated'
 
 ),
 
@@ -49,4 +48,4 @@ select
 from intervals
 where
     missing_mediator_value
-    or (ci_lower is not null and not (ci_lower <= estimate and estimate <= ci_upper))
+    or ci_lower > ci_upper
