@@ -16,6 +16,19 @@
 
 
 {#
+    The raw interaction matrices mart_data_quality profiles (var data_quality_matrices): the one
+    that feeds the panel, or both.
+#}
+{% macro data_quality_matrices() -%}
+    {%- set scope = var_choice('data_quality_matrices', ['panel', 'all']) -%}
+    {%- if scope == 'all' -%}
+        {{ return(['small_matrix', 'big_matrix']) }}
+    {%- endif -%}
+    {{ return([var_choice('interaction_matrix', ['small_matrix', 'big_matrix'])]) }}
+{%- endmacro %}
+
+
+{#
     The candidate treatments of the user-day panel: each flags active user-days whose `metric`
     is >= a threshold chosen by vars <var_prefix>_rule ('quantile' of the metric over active
     user-days, or 'fixed'), <var_prefix>_quantile and <var_prefix>_fixed_threshold.

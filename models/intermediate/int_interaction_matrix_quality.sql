@@ -1,6 +1,6 @@
 {#-
-    Data-quality counts of both raw interaction matrices (their staging views), whichever matrix
-    feeds the panel: one row per matrix and metric.
+    Data-quality counts of the raw interaction matrices chosen by var data_quality_matrices (the
+    panel's matrix, or both; their staging views): one row per matrix and metric.
 -#}
 {%- set metrics = [
     'rows_read',
@@ -30,7 +30,7 @@
 
 with
 
-{% for matrix in ['small_matrix', 'big_matrix'] -%}
+{% for matrix in data_quality_matrices() -%}
     {{ matrix }}__time_keys as (
 
         select
@@ -122,7 +122,7 @@ with
 
 wide as (
 
-    {% for matrix in ['small_matrix', 'big_matrix'] -%}
+    {% for matrix in data_quality_matrices() -%}
         select
             '{{ matrix }}' as interaction_matrix,
             {{ matrix }}__row_counts.*,

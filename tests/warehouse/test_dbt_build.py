@@ -73,9 +73,12 @@ def test_build_passes(built_warehouse: tuple[Path, DbtRun]) -> None:
         duplicates = con.execute(
             "select metric_value from marts.mart_data_quality "
             "where scope = 'small_matrix' and metric = 'exact_duplicate_rows'").fetchone()[0]
+        profiled = {scope for (scope,) in con.execute(
+            "select distinct scope from marts.mart_data_quality where scope != 'panel'").fetchall()}
     finally:
         con.close()
     assert panel_rows > 0 and population > 0
+    assert profiled == {"small_matrix"}  # data_quality_matrices: panel (the default)
     assert untimed == 5  # the fixture's rows with no date, time or timestamp
     assert duplicates == 11  # 4 + 1 (tripled) + 6 copied rows
 
@@ -98,6 +101,7 @@ def test_build_with_other_vars(raw_dir: Path, tmp_path: Path) -> None:
     """big_matrix, every treatment on a fixed threshold, duplicates kept, other windows."""
     variables = {
         "interaction_matrix": "big_matrix",
+        "data_quality_matrices": "all",
         "drop_exact_duplicate_rows": False,
         "high_intensity_rule": "fixed",
         "high_intensity_fixed_threshold": 12,
@@ -122,8 +126,11 @@ def test_build_with_other_vars(raw_dir: Path, tmp_path: Path) -> None:
         kept = con.execute(
             "select metric_value from marts.mart_data_quality "
             "where metric = 'exact_duplicate_rows_dropped'").fetchone()[0]
+        profiled = {scope for (scope,) in con.execute(
+            "select distinct scope from marts.mart_data_quality where scope != 'panel'").fetchall()}
     finally:
         con.close()
     assert definitions == {"high_intensity": 12.0, "high_watch_exposure": 0.5, "high_discovery": 0.2}
     assert chosen == "big_matrix"
+    assert profiled == {"small_matrix", "big_matrix"}
     assert kept == 0
