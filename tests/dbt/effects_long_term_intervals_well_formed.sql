@@ -1,9 +1,9 @@
 {{ config(tags=['effects']) }}
 -- Every estimate of the long-term study is present with an ordered interval (a bootstrap
--- percentile interval need not contain its estimate: that is the warning test
--- effects_*_estimates_inside_intervals), and every row reports its own outcome: the primary
--- outcome in the comparison table, a secondary outcome in the secondary table. Fails with one
--- row per offending estimate.
+-- percentile interval need not contain its estimate: the generic test estimate_inside_interval
+-- warns about those), and every row reports its own outcome: the primary outcome in the
+-- comparison table, a secondary outcome in the secondary table. Fails with one row per
+-- offending estimate.
 
 with
 

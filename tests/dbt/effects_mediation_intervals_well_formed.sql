@@ -1,7 +1,7 @@
 {{ config(tags=['effects']) }}
 -- Every interval of the g-formula decomposition and of the path model is ordered (whether the
--- percentile interval contains its estimate is the warning test
--- effects_*_estimates_inside_intervals), and every CDE row records the mediator value it fixes.
+-- percentile interval contains its estimate is the warning test estimate_inside_interval), and
+-- every CDE row records the mediator value it fixes.
 with
 
 decomposition as (

@@ -160,19 +160,26 @@ def test_rerun_replaces_the_folder_atomically(report_warehouse, tmp_path, monkey
     assert [p.name for p in tmp_path.iterdir()] == ["report"]
 
 
+def _altered_copy(report_warehouse, copy: Path, *statements: str):
+    """Paths of a copy of the report warehouse with ``statements`` applied (tables dropped)."""
+    from kuairec_causal.config import Paths
+
+    shutil.copy2(report_warehouse.duckdb_path, copy)
+    with duckdb.connect(str(copy)) as con:
+        for statement in statements:
+            con.execute(statement)
+    return Paths(root=report_warehouse.root, duckdb_path=copy, raw_dir=report_warehouse.raw_dir)
+
+
 def test_missing_effect_tables_degrade_to_notes(report_warehouse, tmp_path, monkeypatch):
     import kuairec_causal.report.build as build
-    from kuairec_causal.config import Paths
     from kuairec_causal.report.headline import headline
 
-    copy = tmp_path / "degraded.duckdb"
-    shutil.copy2(report_warehouse.duckdb_path, copy)
-    con = duckdb.connect(str(copy))
-    con.execute("DROP SCHEMA IF EXISTS effects CASCADE")
-    con.execute("DROP TABLE estimator_output.long_term_estimator_comparison")
-    con.execute("DROP TABLE estimator_output.mediation_sem_paths")
-    con.close()
-    paths = Paths(root=report_warehouse.root, duckdb_path=copy, raw_dir=report_warehouse.raw_dir)
+    paths = _altered_copy(report_warehouse, tmp_path / "degraded.duckdb",
+                          "DROP SCHEMA IF EXISTS effects CASCADE",
+                          "DROP TABLE estimator_output.long_term_estimator_comparison",
+                          "DROP TABLE estimator_output.mediation_sem_paths")
+    copy = paths.duckdb_path
     keep = {"03_lt_estimator_comparison.png", "16_med_sem_path_decomposition.png", "15_med_effect_decomposition.png"}
     monkeypatch.setattr(build, "FIGURES", tuple(s for s in FIGURES if s.file in keep))
     out = build.build_report(paths, tmp_path / "report")
@@ -195,17 +202,11 @@ def test_missing_effect_tables_degrade_to_notes(report_warehouse, tmp_path, monk
 
 def test_report_without_any_effect_tables(report_warehouse, tmp_path, monkeypatch):
     import kuairec_causal.report.build as build
-    from kuairec_causal.config import Paths
 
-    copy = tmp_path / "bare.duckdb"
-    shutil.copy2(report_warehouse.duckdb_path, copy)
-    con = duckdb.connect(str(copy))
-    con.execute("DROP SCHEMA IF EXISTS effects CASCADE")
-    con.execute("DROP SCHEMA estimator_output CASCADE")
-    con.close()
+    paths = _altered_copy(report_warehouse, tmp_path / "bare.duckdb",
+                          "DROP SCHEMA IF EXISTS effects CASCADE", "DROP SCHEMA estimator_output CASCADE")
     monkeypatch.setattr(build, "FIGURES", FIGURES[:3])
-    out = build.build_report(Paths(root=report_warehouse.root, duckdb_path=copy, raw_dir=report_warehouse.raw_dir),
-                             tmp_path / "report")
+    out = build.build_report(paths, tmp_path / "report")
     markdown = (out / "final_summary.md").read_text()
     assert "## Not available in this run" in markdown
     assert (out / "figures" / "01_daily_treatment_outcome_rates.png").is_file()

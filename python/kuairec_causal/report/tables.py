@@ -175,20 +175,21 @@ def load_tables(duckdb_path: Path) -> ReportTables:
                     errors.append(f"{schema}.{name}: {str(error).splitlines()[0]}")
             else:
                 tables.missing[name] = "; ".join(errors)
-        _load_named(con, existing, tables, "marts", MART_TABLES)
-        _load_named(con, existing, tables, "reference", REFERENCE_TABLES)
-        schema, _, name = TRUTH_TABLE.partition(".")
-        _load_one(con, existing, tables, TRUTH, schema, name)
-        schema, _, name = MEDIATION_PANEL.partition(".")
-        _load_one(con, existing, tables, PANEL, schema, name, MEDIATION_PANEL_COLUMNS)
+        for short, schema, name, columns in warehouse_inputs():
+            _load_one(con, existing, tables, short, schema, name, columns)
     finally:
         con.close()
     return tables
 
 
-def _load_named(con, existing, tables: ReportTables, schema: str, names: Iterable[str]) -> None:
-    for name in names:
-        _load_one(con, existing, tables, name, schema, name)
+def warehouse_inputs() -> list[tuple[str, str, str, tuple[str, ...] | None]]:
+    """The tables besides the effect tables that the report reads: (short name, schema, table,
+    columns or None for all) for the marts, reference seeds, planted truth and analysis panel."""
+    inputs = [(name, "marts", name, None) for name in MART_TABLES]
+    inputs += [(name, "reference", name, None) for name in REFERENCE_TABLES]
+    inputs.append((TRUTH, *TRUTH_TABLE.split("."), None))
+    inputs.append((PANEL, *MEDIATION_PANEL.split("."), MEDIATION_PANEL_COLUMNS))
+    return inputs
 
 
 def _load_one(con, existing, tables: ReportTables, short: str, schema: str, name: str,
@@ -211,12 +212,8 @@ def mirror_report_inputs(reader, duckdb_path: Path) -> list[str]:
     table the other warehouse lacks is skipped (the report notes it as missing)."""
     from kuairec_causal.store import write_tables
 
-    wanted = [("marts", name, None) for name in MART_TABLES]
-    wanted += [("reference", name, None) for name in REFERENCE_TABLES]
-    wanted.append((*TRUTH_TABLE.split("."), None))
-    wanted.append((*MEDIATION_PANEL.split("."), MEDIATION_PANEL_COLUMNS))
     by_schema: dict[str, dict[str, pd.DataFrame]] = {}
-    for schema, name, columns in wanted:
+    for _, schema, name, columns in warehouse_inputs():
         try:
             by_schema.setdefault(schema, {})[name] = reader.read(f"{schema}.{name}", columns)
         except KuaiRecError:
