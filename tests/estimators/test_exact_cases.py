@@ -40,9 +40,10 @@ def test_gcomp_and_aipw_with_a_correct_linear_outcome_model_are_exact(heterogene
         g = g_computation(df, "a", "y", ["x"], learner="ols", strategy=strategy, n_boot=0)
         assert g.estimate == pytest.approx(truth, abs=1e-9)
         assert g.diagnostics["mean_y0"] == pytest.approx(1 + 3 * 0.5, abs=1e-9)
-    dr = aipw(df, "a", "y", ["x"], outcome_learner="ols", strategy="t", n_folds=2, n_boot=0, seed=3)
-    assert dr.effect.estimate == pytest.approx(truth, abs=1e-9)
-    np.testing.assert_allclose(dr.scores, 2 + (df.x if heterogeneous else 0), atol=1e-9)
+    for n_rep in (1, 3):
+        dr = aipw(df, "a", "y", ["x"], outcome_learner="ols", strategy="t", n_folds=2, n_boot=0, seed=3, n_rep=n_rep)
+        assert dr.effect.estimate == pytest.approx(truth, abs=1e-9)
+        np.testing.assert_allclose(dr.scores, 2 + (df.x if heterogeneous else 0), atol=1e-9)
 
 
 def test_without_confounding_every_estimator_equals_the_difference_in_means():

@@ -4,8 +4,11 @@ import pytest
 import statsmodels.api as sm
 
 from estimator_sims import confounded
+from sklearn.linear_model import Ridge
+
 from kuairec_causal.estimators import (aipw, clustered_mean, compare_estimates, effect_moderators, g_computation,
-                                       lightgbm_regressor, logit_glm, segment_effects, xgboost_regressor)
+                                       lightgbm_regressor, logit_glm, ols_learner, ridge_learner, segment_effects,
+                                       xgboost_regressor)
 
 
 def test_gcomp_same_seed_same_replicates_and_relative_effect():
@@ -30,6 +33,32 @@ def test_gcomp_lightgbm_fast_path_equals_plain_scikit_learn_path():
                                      n_boot=8, seed=3, lightgbm_fast_path=flag) for flag in (True, False))
         assert fast.estimate == pytest.approx(plain.estimate, rel=1e-10)
         np.testing.assert_allclose(fast.replicates, plain.replicates, rtol=1e-10)
+
+
+@pytest.mark.parametrize("learner", [ols_learner(), ridge_learner(alpha=3.0), Ridge(alpha=0.5)],
+                         ids=["ols", "scaler>ridge", "ridge"])
+def test_gcomp_linear_fast_path_equals_refitting_scikit_learn_on_the_rows(learner):
+    # Large offsets (x ~ 1e4) test the moment sums for cancellation; category "rare" exists only
+    # among treated rows of two clusters, so it is absent from the control arm and from some
+    # replicates; cluster 0 has no treated rows. Weights are non-integer.
+    rng = np.random.default_rng(11)
+    n = 500
+    df = pd.DataFrame({"g": rng.integers(0, 25, n), "x": 1e4 + rng.normal(size=n), "z": rng.exponential(size=n),
+                       "c": rng.choice(["p", "q", "r"], n), "w": rng.uniform(0.5, 2.0, n)})
+    df["a"] = (rng.random(n) < 1 / (1 + np.exp(-(df["x"] - 1e4)))).astype(int)
+    df.loc[df["g"] == 0, "a"] = 0
+    df.loc[(df["a"] == 1) & df["g"].isin([3, 4]), "c"] = "rare"
+    df["y"] = 2 * df["a"] + 0.5 * (df["x"] - 1e4) + df["z"] + (df["c"] == "q") + rng.normal(size=n)
+    for strategy in ("s", "t"):
+        fast, plain = (g_computation(df, "a", "y", ["x", "z"], ["c"], cluster="g", learner=learner, weights="w",
+                                     strategy=strategy, n_boot=30, seed=5, linear_fast_path=flag)
+                       for flag in (True, False))
+        assert fast.estimate == plain.estimate  # the point fit is the same in both
+        np.testing.assert_allclose(fast.replicates, plain.replicates, rtol=1e-7, atol=1e-9)
+        for name in ("ci_lower", "ci_upper", "relative_ci_lower", "relative_ci_upper"):
+            assert getattr(fast, name) == pytest.approx(getattr(plain, name), rel=1e-7), name
+        for name in ("mean_y1_ci_lower", "mean_y0_ci_upper"):
+            assert fast.diagnostics[name] == pytest.approx(plain.diagnostics[name], rel=1e-9), name
 
 
 def test_gcomp_tree_learners_recover_a_planted_effect_and_report_fit():
@@ -74,6 +103,34 @@ def test_aipw_returns_scores_nuisances_and_consistent_uncertainty():
     assert r.effect.ci_lower < 2.0 < r.effect.ci_upper
 
 
+def test_aipw_repeated_cross_fitting_aggregates_independent_splits():
+    # Split r of an n_rep run is the single-split fit with fold seed seed + r; the aggregate is
+    # their mean, with variance mean_s(se_s^2 + (theta_s - theta)^2) (Chernozhukov et al. 2018).
+    df = confounded(n=600, n_clusters=60, seed=8)
+    roles = dict(covariates=["x"], categorical=["c"], cluster="g", propensity_learner=logit_glm(),
+                 outcome_learner=lightgbm_regressor(seed=0, n_estimators=20), n_folds=3)
+    single = [aipw(df, "a", "y", **roles, n_boot=0, seed=10 + r).effect for r in range(3)]
+    theta, se = np.array([s.estimate for s in single]), np.array([s.std_error for s in single])
+    assert np.ptp(theta) > 0  # the splits differ, so the spread term is exercised
+    repeated = aipw(df, "a", "y", **roles, n_boot=0, seed=10, n_rep=3)
+    assert repeated.effect.estimate == pytest.approx(theta.mean(), rel=1e-12)
+    assert repeated.effect.diagnostics["split_estimates"] == pytest.approx(list(theta), rel=1e-12)
+    assert repeated.effect.std_error == pytest.approx(np.sqrt(np.mean(se**2 + (theta - theta.mean()) ** 2)))
+    assert repeated.scores.mean() == pytest.approx(theta.mean(), rel=1e-12)
+
+
+def test_aipw_interval_is_normal_on_the_bootstrap_sd_of_split_mixed_replicates():
+    df = confounded(n=600, n_clusters=60, seed=9)
+    roles = dict(covariates=["x"], cluster="g", propensity_learner=logit_glm(), n_folds=3, n_boot=50, seed=4)
+    r = aipw(df, "a", "y", **roles, n_rep=2).effect
+    sd = np.std(r.replicates, ddof=1)
+    assert len(r.replicates) == 50
+    assert (r.ci_lower, r.ci_upper) == pytest.approx((r.estimate - 1.959964 * sd, r.estimate + 1.959964 * sd))
+    # replicates alternate between the splits: even ones equal the first split's score bootstrap
+    first = aipw(df, "a", "y", **roles).effect
+    np.testing.assert_allclose(r.replicates[::2], first.replicates[::2], rtol=1e-12)
+
+
 def test_segment_effects_means_filter_and_clustered_se():
     rng = np.random.default_rng(7)
     clusters = rng.integers(0, 40, 400)
@@ -100,3 +157,20 @@ def test_effect_moderators_find_the_planted_moderator():
     assert np.all(np.diff(means) > 0)
     assert means[-1] - means[0] > 3
     assert np.corrcoef(result.predicted, X["mod"])[0, 1] > 0.9
+
+
+def test_linear_fast_path_takes_only_plain_least_squares_learners():
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import PolynomialFeatures, StandardScaler
+
+    from kuairec_causal.estimators._moments import supports_moments
+
+    class Squared(type(ols_learner())):  # a subclass that transforms its columns must not qualify
+        def fit(self, X, y, sample_weight=None):
+            return super().fit(np.asarray(X) ** 2, y, sample_weight)
+
+    assert supports_moments(ols_learner()) and supports_moments(ridge_learner()) and supports_moments(Ridge())
+    for learner in (Squared(), Ridge(fit_intercept=False), Ridge(positive=True),
+                    make_pipeline(PolynomialFeatures(2), Ridge()), make_pipeline(StandardScaler(with_std=False), Ridge()),
+                    lightgbm_regressor(seed=0)):
+        assert not supports_moments(learner), learner

@@ -3,8 +3,15 @@
 Per-row score: phi_i = mu1 - mu0 + A (Y - mu1) / e - (1 - A) (Y - mu0) / (1 - e), with all
 nuisances predicted out of fold (folds grouped by cluster). The estimate is the (weighted) mean
 score. Its standard error is the cluster-robust influence-function SE (scores summed within
-cluster); the interval is a cluster-bootstrap percentile interval over the scores (nuisances are
-not refitted: the standard double/debiased ML approximation).
+cluster); the interval is estimate +/- z * the cluster-bootstrap SD of the mean score
+(nuisances are not refitted: the standard double/debiased ML approximation).
+
+With ``n_rep`` > 1 the cross-fitting is repeated on ``n_rep`` independent fold splits
+(Chernozhukov et al. 2018, Definition 3.3, mean aggregation): the per-row score is the mean of
+the splits' scores, so the estimate is the mean of the split estimates, and the variance adds
+the spread of the split estimates, sigma^2 = mean_s(sigma_s^2 + (theta_s - theta)^2). On small
+samples the split is a real source of variance that one split hides; the bootstrap carries it
+too: replicate b resamples clusters and uses split b mod n_rep.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from kuairec_causal.errors import ParameterError
 from kuairec_causal.progress import progress
@@ -23,7 +31,7 @@ from ._checks import (check_alpha, check_bounds, check_choice, check_int, check_
 from ._data import CausalData, prepare
 from ._fitting import OutcomeModel, RowFitter
 from ._threads import single_threaded
-from .bootstrap import bootstrap_weighted_means, cluster_sums, percentile_interval
+from .bootstrap import bootstrap_std, bootstrap_weighted_means, cluster_sums, percentile_interval
 from .crossfit import classification_metrics, grouped_folds, nuisance_table, regression_metrics
 from .design import build_design
 from .learners import (describe_learner, feature_importances, fit_learner, logistic_learner, ols_learner,
@@ -33,10 +41,12 @@ from .results import EffectEstimate, from_normal
 
 @dataclass(kw_only=True)
 class AIPWResult:
-    """``effect``: the ATE. ``scores``: per-row doubly robust scores (their mean is the ATE).
-    ``nuisances``: out-of-fold mu1, mu0, propensity (after clipping) and fold per row.
-    ``metrics``: out-of-fold nuisance accuracy. ``mean_y1`` / ``mean_y0``: AIPW means of the
-    potential outcomes (``mean_y0`` is the reference of the relative effect)."""
+    """``effect``: the ATE. ``scores``: per-row doubly robust scores (their mean is the ATE; with
+    several splits, the mean over splits). ``nuisances``: out-of-fold mu1, mu0, propensity (after
+    clipping; with several splits, means over splits) and the fold of the first split per row.
+    ``metrics``: out-of-fold nuisance accuracy (of those means, per fold of the first split).
+    ``mean_y1`` / ``mean_y0``: AIPW means of the potential outcomes (``mean_y0`` is the reference
+    of the relative effect)."""
 
     effect: EffectEstimate
     scores: np.ndarray
@@ -79,8 +89,12 @@ def aipw(
     seed: int = 0,
     alpha: float = 0.05,
     lightgbm_fast_path: bool = True,
+    n_rep: int = 1,
 ) -> AIPWResult:
-    """Cross-fitted AIPW estimate of the ATE (outcome models per arm by default, strategy "t")."""
+    """Cross-fitted AIPW estimate of the ATE (outcome models per arm by default, strategy "t").
+
+    ``n_rep``: number of independent cross-fitting splits (split r uses fold seed ``seed + r``).
+    """
     outcome_learner = resolve_learner(ols_learner() if outcome_learner is None else outcome_learner,
                                       "outcome_learner")
     propensity_learner = logistic_learner(seed=seed) if propensity_learner is None else propensity_learner
@@ -88,45 +102,62 @@ def aipw(
     strategy = check_choice(strategy, "strategy", ["s", "t"])
     bounds = check_bounds(propensity_bounds, "propensity_bounds")
     alpha, n_boot, seed = check_alpha(alpha), check_n_boot(n_boot), check_seed(seed)
-    n_folds = check_int(n_folds, "n_folds", 2)
+    n_folds, n_rep = check_int(n_folds, "n_folds", 2), check_int(n_rep, "n_rep", 1)
     prep = prepare(data, treatment, outcome, covariates=covariates, categorical=categorical, cluster=cluster,
                    weights=weights)
-    folds = grouped_folds(prep.codes, n_folds, seed)
-    mu1, mu0, e_raw = _cross_fit_nuisances(prep, folds, OutcomeModel(outcome_learner, prep.a, prep.X, prep.y,
-                                                                     strategy, lightgbm_fast_path),
-                                           RowFitter(propensity_learner, prep.X, prep.a,
-                                                     fast_path=lightgbm_fast_path))
-    e = e_raw if bounds is None else np.clip(e_raw, *bounds)
-    a, y = prep.a, prep.y
-    psi1 = mu1 + a * (y - mu1) / e
-    psi0 = mu0 + (1 - a) * (y - mu0) / (1 - e)
+    outcome_model = OutcomeModel(outcome_learner, prep.a, prep.X, prep.y, strategy, lightgbm_fast_path)
+    treatment_model = RowFitter(propensity_learner, prep.X, prep.a, fast_path=lightgbm_fast_path)
+    splits = [_cross_fit_split(prep, grouped_folds(prep.codes, n_folds, seed + r), outcome_model, treatment_model,
+                               bounds) for r in range(n_rep)]
+    mu1, mu0, e, e_raw, psi1, psi0 = (np.mean([getattr(split, name) for split in splits], axis=0)
+                                      for name in ("mu1", "mu0", "e", "e_raw", "psi1", "psi0"))
     scores = psi1 - psi0
-    estimate, se = clustered_mean(scores, prep.codes, prep.weights)
+    split_fits = np.array([clustered_mean(split.psi1 - split.psi0, prep.codes, prep.weights) for split in splits])
+    estimate, se = _split_aggregate(split_fits)
     mean1, mean0 = (clustered_mean(psi, prep.codes, prep.weights)[0] for psi in (psi1, psi0))
-    observed = np.where(a == 1, mu1, mu0)
-    metrics = nuisance_table({"outcome": regression_metrics(y, observed, folds, prep.weights),
-                              "propensity": classification_metrics(a, e_raw, folds, prep.weights)})
+    folds = splits[0].folds
+    observed = np.where(prep.a == 1, mu1, mu0)
+    metrics = nuisance_table({"outcome": regression_metrics(prep.y, observed, folds, prep.weights),
+                              "propensity": classification_metrics(prep.a, e_raw, folds, prep.weights)})
+    raw = np.concatenate([split.e_raw for split in splits])
     diagnostics = {
-        "mean_y1": mean1, "mean_y0": mean0, "strategy": strategy, "n_folds": n_folds,
+        "mean_y1": mean1, "mean_y0": mean0, "strategy": strategy, "n_folds": n_folds, "n_rep": n_rep,
+        "split_estimates": split_fits[:, 0].tolist(),
         "outcome_learner": describe_learner(outcome_learner),
         "propensity_learner": describe_learner(propensity_learner),
-        "propensity_min": float(e_raw.min()), "propensity_max": float(e_raw.max()),
-        "share_propensity_clipped": float(np.mean(e != e_raw)), "design": prep.design.summary(),
+        "propensity_min": float(raw.min()), "propensity_max": float(raw.max()),
+        "share_propensity_clipped": float(np.mean([np.mean(split.e != split.e_raw) for split in splits])),
+        "design": prep.design.summary(),
     }
+    splits_note = f", {n_rep} cross-fitting splits" if n_rep > 1 else ""
     effect = from_normal(estimand="ATE", method="AIPW (cross-fitted)", estimate=estimate, std_error=se, n=prep.n,
                          n_clusters=prep.n_clusters, alpha=alpha, reference_mean=mean0,
-                         ci_method="normal, cluster-robust influence function", diagnostics=diagnostics)
+                         ci_method=f"normal, cluster-robust influence function{splits_note}",
+                         diagnostics=diagnostics)
     if n_boot:
-        _attach_score_bootstrap(effect, scores, psi0, prep.codes, prep.weights, n_boot, seed, alpha)
+        _attach_score_bootstrap(effect, splits, prep.codes, prep.weights, n_boot, seed, alpha)
     nuisances = pd.DataFrame({"mu1": mu1, "mu0": mu0, "propensity": e, "fold": folds}, index=data.index)
     return AIPWResult(effect=effect, scores=scores, nuisances=nuisances, metrics=metrics, mean_y1=mean1,
                       mean_y0=mean0)
 
 
-def _cross_fit_nuisances(prep: CausalData, folds: np.ndarray, outcome_model: OutcomeModel,
-                         treatment_model: RowFitter) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Out-of-fold mu1, mu0 and propensity for every row."""
-    mu1, mu0, e = np.empty(prep.n), np.empty(prep.n), np.empty(prep.n)
+@dataclass
+class _Split:
+    """One cross-fitting split: folds, out-of-fold nuisances and the two halves of the score."""
+
+    folds: np.ndarray
+    mu1: np.ndarray
+    mu0: np.ndarray
+    e_raw: np.ndarray
+    e: np.ndarray
+    psi1: np.ndarray
+    psi0: np.ndarray
+
+
+def _cross_fit_split(prep: CausalData, folds: np.ndarray, outcome_model: OutcomeModel, treatment_model: RowFitter,
+                     bounds: tuple[float, float] | None) -> _Split:
+    """Out-of-fold mu1, mu0 and propensity for every row, and the AIPW score halves."""
+    mu1, mu0, e_raw = np.empty(prep.n), np.empty(prep.n), np.empty(prep.n)
     w = prep.base_weights
     n_folds = int(folds.max()) + 1
     for k in progress(range(n_folds), desc="AIPW cross-fitting"):
@@ -134,25 +165,50 @@ def _cross_fit_nuisances(prep: CausalData, folds: np.ndarray, outcome_model: Out
         if prep.a[train].min() == prep.a[train].max():
             raise ParameterError(f"n_folds={n_folds}: a training fold has only one treatment arm; use fewer folds")
         mu1[test], mu0[test] = outcome_model.fit_predict(train, w[train], test)
-        e[test] = treatment_model.predict(treatment_model.fit(train, w[train]), test)
-    return mu1, mu0, e
+        e_raw[test] = treatment_model.predict(treatment_model.fit(train, w[train]), test)
+    e = e_raw if bounds is None else np.clip(e_raw, *bounds)
+    a, y = prep.a, prep.y
+    return _Split(folds=folds, mu1=mu1, mu0=mu0, e_raw=e_raw, e=e, psi1=mu1 + a * (y - mu1) / e,
+                  psi0=mu0 + (1 - a) * (y - mu0) / (1 - e))
 
 
-def _attach_score_bootstrap(effect: EffectEstimate, scores: np.ndarray, psi0: np.ndarray, codes: np.ndarray,
+def _split_aggregate(split_fits: np.ndarray) -> tuple[float, float]:
+    """(mean of the split estimates, sqrt(mean_s(se_s^2 + (theta_s - theta)^2))) from rows (theta_s, se_s)."""
+    estimate = float(split_fits[:, 0].mean())
+    return estimate, float(np.sqrt(np.mean(split_fits[:, 1] ** 2 + (split_fits[:, 0] - estimate) ** 2)))
+
+
+def _attach_score_bootstrap(effect: EffectEstimate, splits: list[_Split], codes: np.ndarray,
                             weights: np.ndarray | None, n_boot: int, seed: int, alpha: float) -> None:
-    """Replace the normal interval by the cluster-bootstrap percentile interval over the scores."""
-    stacked = np.concatenate([scores, psi0])
-    groups = np.repeat([0, 1], len(scores))
-    w = None if weights is None else np.concatenate([weights, weights])
-    replicates = bootstrap_weighted_means(stacked, np.concatenate([codes, codes]), n_boot, seed, w, groups)
-    low, high = percentile_interval(replicates[:, 0], alpha)
+    """Replace the interval by estimate +/- z * (cluster-bootstrap SD of the mean score).
+
+    Every split's effect and control mean are bootstrapped with the same cluster resamples;
+    replicate b takes split b mod n_rep, so the replicates mix the splits and their spread
+    includes the split-to-split variance (one split: the plain score bootstrap). A normal
+    interval on the bootstrap SD, not percentiles: with near-extreme propensities the mean score
+    is heavy-tailed on small samples, which makes percentile limits too tight.
+    """
+    n_rep, n = len(splits), len(codes)
+    stacked = np.concatenate([split.psi1 - split.psi0 for split in splits] + [split.psi0 for split in splits])
+    groups = np.repeat(np.arange(2 * n_rep), n)
+    w = None if weights is None else np.tile(weights, 2 * n_rep)
+    replicates = bootstrap_weighted_means(stacked, np.tile(codes, 2 * n_rep), n_boot, seed, w, groups)
+    rows, split_of = np.arange(n_boot), np.arange(n_boot) % n_rep
+    effects, controls = replicates[rows, split_of], replicates[rows, n_rep + split_of]
     with np.errstate(invalid="ignore", divide="ignore"):
-        rel_low, rel_high = percentile_interval(replicates[:, 0] / replicates[:, 1], alpha)
-    effect.diagnostics["normal_ci_lower"], effect.diagnostics["normal_ci_upper"] = effect.ci_lower, effect.ci_upper
-    effect.ci_lower, effect.ci_upper = float(low), float(high)
-    effect.relative_ci_lower, effect.relative_ci_upper = float(rel_low), float(rel_high)
-    effect.ci_method = f"cluster bootstrap percentile over scores (B={n_boot}); SE from influence function"
-    effect.replicates = replicates[:, 0]
+        se, relative_se = bootstrap_std(np.column_stack([effects, effects / controls]))
+    z = stats.norm.ppf(1 - alpha / 2)
+    low, high = percentile_interval(effects, alpha)
+    effect.diagnostics.update(normal_ci_lower=effect.ci_lower, normal_ci_upper=effect.ci_upper,
+                              percentile_ci_lower=float(low), percentile_ci_upper=float(high),
+                              bootstrap_std_error=float(se))
+    effect.ci_lower, effect.ci_upper = effect.estimate - z * se, effect.estimate + z * se
+    relative = effect.relative_effect
+    effect.relative_ci_lower, effect.relative_ci_upper = relative - z * relative_se, relative + z * relative_se
+    splits_note = f", replicate b on cross-fitting split b mod {n_rep}" if n_rep > 1 else ""
+    effect.ci_method = (f"normal with the cluster-bootstrap SD of the mean score (B={n_boot}{splits_note}); "
+                        "std_error from the influence function")
+    effect.replicates = effects
 
 
 def segment_effects(

@@ -3,7 +3,9 @@
 Strategies: "s" (one model with A as a feature) and "t" (one model per arm). The bootstrap
 refits the outcome model in every replicate on the multiplicity-weighted rows and averages the
 predictions over the same rows, which equals refitting on the duplicated resample for weighted
-least squares / GLMs (for boosted trees, sample weights approximate duplication).
+least squares / GLMs (for boosted trees, sample weights approximate duplication). For OLS and
+ridge the refits are solved from per-cluster moment sums instead of passes over the rows
+(:mod:`._moments`): the same coefficients at a fraction of the cost.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from kuairec_causal.progress import progress
 from ._checks import check_alpha, check_choice, check_int, check_n_boot, check_seed
 from ._data import CausalData, prepare, weighted_mean
 from ._fitting import OutcomeModel
+from ._moments import cluster_moments, replicate_column_means, solve_replicates, supports_moments
 from ._threads import single_threaded
-from .bootstrap import cluster_bootstrap, percentile_interval
+from .bootstrap import cluster_bootstrap, cluster_multiplicities, percentile_interval
 from .crossfit import grouped_folds, regression_metrics
 from .learners import describe_learner, ols_learner, resolve_learner
 from .results import EffectEstimate, from_replicates_or_point
@@ -61,13 +64,16 @@ def g_computation(
     fit_metrics: bool = False,
     n_folds: int = 5,
     lightgbm_fast_path: bool = True,
+    linear_fast_path: bool = True,
 ) -> EffectEstimate:
     """Average treatment effect by g-computation.
 
     Returns the ATE with mean Y(1), mean Y(0) (the reference for the relative lift) and, with
     ``fit_metrics``, out-of-fold RMSE / MAE / R^2 of the outcome model (folds grouped by cluster).
     ``learner``: any regressor (or a classifier for a binary outcome: its P(Y=1) is used), or a
-    name ('ols', 'ridge'). With ``n_boot`` = 0 no interval is computed (NaN).
+    name ('ols', 'ridge'). With ``n_boot`` = 0 no interval is computed (NaN). With
+    ``linear_fast_path``, OLS / ridge replicates are solved from per-cluster moment sums (the
+    same fits as refitting on the rows, without the pass over the rows).
     """
     learner = resolve_learner(ols_learner() if learner is None else learner, "learner")
     strategy = check_choice(strategy, "strategy", ["s", "t"])
@@ -89,10 +95,38 @@ def g_computation(
     if not n_boot:
         return from_replicates_or_point(replicates=None, diagnostics=diagnostics, **common)
     base = prep.base_weights
-    replicates = cluster_bootstrap(lambda r, m: _potential_means(model, r, base[r] * m), prep.codes, n_boot, seed,
-                                   desc="g-computation bootstrap")
+    if linear_fast_path and supports_moments(learner):
+        replicates = _moment_replicates(learner, prep, strategy, n_boot, seed)
+    else:
+        replicates = cluster_bootstrap(lambda r, m: _potential_means(model, r, base[r] * m), prep.codes, n_boot,
+                                       seed, desc="g-computation bootstrap")
     for j, name in ((1, "mean_y1"), (2, "mean_y0")):
         low, high = percentile_interval(replicates[:, j], alpha)
         diagnostics[f"{name}_ci_lower"], diagnostics[f"{name}_ci_upper"] = float(low), float(high)
     return from_replicates_or_point(replicates=replicates[:, 0], reference_replicates=replicates[:, 2],
                                     diagnostics=diagnostics, **common)
+
+
+def _moment_replicates(learner, prep: CausalData, strategy: str, n_boot: int, seed: int) -> np.ndarray:
+    """[effect, mean Y(1), mean Y(0)] per replicate for an affine learner (see :mod:`._moments`):
+    the mean prediction over a replicate's rows is the prediction at their mean covariates."""
+    counts = cluster_multiplicities(prep.n_clusters, n_boot, seed).astype(float)
+    w, codes, n_clusters = prep.base_weights, prep.codes, prep.n_clusters
+    x_mean = replicate_column_means(prep.X, w, codes, n_clusters, counts)
+    x_shift, y_shift = w @ prep.X / w.sum(), weighted_mean(prep.y, w)
+    if strategy == "s":  # the treatment is the first column of the design
+        design = np.column_stack([prep.a, prep.X])
+        moments = cluster_moments(design, prep.y, w, codes, n_clusters, np.r_[weighted_mean(prep.a, w), x_shift],
+                                  y_shift)
+        coef, intercept = solve_replicates(learner, moments, counts)
+        mean0 = intercept + np.einsum("bp,bp->b", x_mean, coef[:, 1:])
+        mean1 = mean0 + coef[:, 0]
+    else:
+        arm_means = []
+        for arm in (1.0, 0.0):
+            keep = prep.a == arm
+            moments = cluster_moments(prep.X[keep], prep.y[keep], w[keep], codes[keep], n_clusters, x_shift, y_shift)
+            coef, intercept = solve_replicates(learner, moments, counts)
+            arm_means.append(intercept + np.einsum("bp,bp->b", x_mean, coef))
+        mean1, mean0 = arm_means
+    return np.column_stack([mean1 - mean0, mean1, mean0])

@@ -44,19 +44,22 @@ class OLS(RegressorMixin, BaseEstimator):
         y_mean = w @ y / total
         centred = X - x_mean
         weighted = centred * w[:, None]
-        gram = weighted.T @ centred
-        moment = weighted.T @ (y - y_mean)
-        scale = np.sqrt(np.clip(np.diag(gram), 0, None))
-        scale[scale == 0] = 1.0
-        coef, *_ = scipy.linalg.lstsq(gram / np.outer(scale, scale), moment / scale, cond=1e-10,
-                                      lapack_driver="gelsd")
-        self.coef_ = coef / scale
+        self.coef_ = ols_coefficients(weighted.T @ centred, weighted.T @ (y - y_mean))
         self.intercept_ = float(y_mean - x_mean @ self.coef_)
         self.n_features_in_ = X.shape[1]
         return self
 
     def predict(self, X):
         return np.asarray(X, dtype=float) @ self.coef_ + self.intercept_
+
+
+def ols_coefficients(gram: np.ndarray, moment: np.ndarray) -> np.ndarray:
+    """Minimum-norm solution of the centred normal equations ``gram @ coef = moment`` (columns
+    scale-normalised first, so the cut-off for collinearity does not depend on units)."""
+    scale = np.sqrt(np.clip(np.diag(gram), 0, None))
+    scale[scale == 0] = 1.0
+    coef, *_ = scipy.linalg.lstsq(gram / np.outer(scale, scale), moment / scale, cond=1e-10, lapack_driver="gelsd")
+    return coef / scale
 
 
 class BinaryGLM(ClassifierMixin, BaseEstimator):

@@ -293,6 +293,7 @@ class _Builder:
         def boot() -> list[str]:
             n_boot = self.fb.value("lt_n_boot", LT_INFO, {"key": "n_boot"}, "value", "int")
             folds = self.fb.value("lt_n_folds", LT_INFO, {"key": "n_folds"}, "value", "int")
+            splits = self.fb.value("lt_aipw_splits", LT_INFO, {"key": "aipw_cross_fitting_splits"}, "value", "int")
             weight = self.fb.text("lt_analysis_weight", LT_INFO, {"key": "analysis_weight"}, "value")
             return [
                 "- **Long-term study** (exposure: high-watch-exposure day; outcome: plays over the next seven days; "
@@ -300,11 +301,15 @@ class _Builder:
                 "and the user profile):",
                 f"  - marginal structural model with inverse-probability weights ({weight});",
                 "  - g-computation with a linear (ridge) and a LightGBM outcome model, one model per arm;",
-                f"  - cross-fitted doubly robust AIPW ({folds} folds grouped by user), the primary estimator, whose "
-                "scores also give the segment effects and the effect-moderator model;",
+                f"  - cross-fitted doubly robust AIPW ({folds} folds grouped by user, on {splits} independent fold "
+                "splits averaged), the primary estimator, whose scores also give the segment effects and the "
+                "effect-moderator model;",
                 "  - the naive difference in means, for reference.",
-                f"- Every interval is a user-cluster bootstrap percentile interval ({n_boot} replicates, users "
-                "resampled because each contributes many days) covering the central ninety-five percent.",
+                f"- Every interval comes from a user-cluster bootstrap ({n_boot} replicates, users resampled because "
+                "each contributes many days): the central ninety-five percent of the replicates, except for AIPW, "
+                "whose interval is the normal approximation around its estimate with the bootstrap standard "
+                "deviation as standard error, the replicates taking the fold splits in turn so that the "
+                "split-to-split spread is in the interval.",
             ]
 
         def med() -> list[str]:
