@@ -335,3 +335,23 @@ def test_truth_lookup_reads_the_mediation_rows():
     assert lookup("TE", "interactions") == 1.5
     assert lookup("ATE", "interactions") is None
     assert mediation.truth_lookup(StudyContext(reader=None))("TE", "interactions") is None
+
+
+def test_modified_slopes_ols_is_least_squares_on_the_written_out_products():
+    from kuairec_causal import estimators as est
+    from kuairec_causal.studies.mediation_models import ModifiedSlopesOLS
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(300, 5))
+    y = X @ [1.0, -2.0, 0.5, 0.0, 1.5] + 0.7 * X[:, 0] * X[:, 3] - 0.4 * X[:, 1] * X[:, 4] + rng.normal(size=300)
+    w = rng.uniform(0.5, 2.0, 300)
+    model = ModifiedSlopesOLS(slope_columns=(0, 1), modifier_columns=(3, 4)).fit(X, y, sample_weight=w)
+    products = np.column_stack([X[:, s] * X[:, m] for s in (0, 1) for m in (3, 4)])
+    reference = est.OLS().fit(np.hstack([X, products]), y, sample_weight=w)
+    fresh = rng.normal(size=(50, 5))
+    fresh_products = np.column_stack([fresh[:, s] * fresh[:, m] for s in (0, 1) for m in (3, 4)])
+    np.testing.assert_allclose(model.predict(fresh), reference.predict(np.hstack([fresh, fresh_products])),
+                               rtol=1e-10, atol=1e-10)
+    assert model.coef_[5] == pytest.approx(0.7, abs=0.2) and model.coef_[8] == pytest.approx(-0.4, abs=0.2)
+    plain = ModifiedSlopesOLS().fit(X, y)  # no modifiers: ordinary least squares
+    np.testing.assert_allclose(plain.predict(fresh), est.OLS().fit(X, y).predict(fresh), rtol=1e-12)

@@ -42,9 +42,10 @@ class OLS(RegressorMixin, BaseEstimator):
         total = w.sum()
         x_mean = w @ X / total
         y_mean = w @ y / total
-        centred = X - x_mean
-        weighted = centred * w[:, None]
-        self.coef_ = ols_coefficients(weighted.T @ centred, weighted.T @ (y - y_mean))
+        root = np.sqrt(w)
+        scaled = X - x_mean
+        scaled *= root[:, None]  # sqrt(w)-scaled centred columns: Z'Z is one symmetric (syrk) product
+        self.coef_ = ols_coefficients(scaled.T @ scaled, scaled.T @ (root * (y - y_mean)))
         self.intercept_ = float(y_mean - x_mean @ self.coef_)
         self.n_features_in_ = X.shape[1]
         return self

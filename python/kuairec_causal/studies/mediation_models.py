@@ -48,7 +48,16 @@ class ModifiedSlopesOLS(est.OLS):
         return super().fit(self._expand(X), y, sample_weight)
 
     def predict(self, X):
-        return super().predict(self._expand(X))
+        # = super().predict(self._expand(X)) without materialising the product columns: the
+        # g-formula predicts every row several times per bootstrap replicate
+        X = np.asarray(X, dtype=float)
+        width = X.shape[1]
+        predicted = X @ self.coef_[:width] + self.intercept_
+        slopes, modifiers = list(self.slope_columns), list(self.modifier_columns)
+        if slopes and modifiers:
+            products = self.coef_[width:].reshape(len(slopes), len(modifiers))
+            predicted += np.einsum("ns,ns->n", X[:, slopes], X[:, modifiers] @ products.T)
+        return predicted
 
 
 def modifier_indices(design_names: Sequence[str], modifiers: Sequence[str], offset: int) -> tuple[int, ...]:
