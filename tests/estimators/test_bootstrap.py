@@ -1,9 +1,11 @@
 import numpy as np
+import pandas as pd
 import pytest
 
 from kuairec_causal.errors import ParameterError
 from kuairec_causal.estimators import (OLS, bootstrap_weighted_means, cluster_bootstrap, cluster_multiplicities,
                                        percentile_interval)
+from kuairec_causal.estimators.bootstrap import cluster_sums
 
 
 def test_multiplicities_resample_g_clusters_and_are_reproducible():
@@ -88,3 +90,12 @@ def test_bootstrap_parameter_errors():
         cluster_multiplicities(5, 10, -1)
     with pytest.raises(ParameterError, match="alpha"):
         percentile_interval(np.arange(10.0), alpha=1.5)
+
+
+def test_cluster_sums_of_a_matrix_are_per_cluster_column_sums():
+    rng = np.random.default_rng(2)
+    codes = rng.integers(0, 6, 50)
+    values = rng.normal(size=(50, 3))
+    expected = pd.DataFrame(values).groupby(codes).sum().reindex(range(7), fill_value=0.0).to_numpy()
+    np.testing.assert_allclose(cluster_sums(values, codes, 7), expected, atol=1e-12)
+    assert cluster_sums(np.empty((50, 0)), codes, 7).shape == (7, 0)

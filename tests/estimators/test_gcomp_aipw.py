@@ -2,10 +2,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
-
-from estimator_sims import confounded
 from sklearn.linear_model import Ridge
 
+from estimator_sims import confounded
 from kuairec_causal.estimators import (aipw, clustered_mean, compare_estimates, effect_moderators, g_computation,
                                        lightgbm_regressor, logit_glm, ols_learner, ridge_learner, segment_effects,
                                        xgboost_regressor)

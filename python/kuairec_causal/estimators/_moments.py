@@ -68,20 +68,14 @@ def cluster_moments(X: np.ndarray, y: np.ndarray, w: np.ndarray, codes: np.ndarr
     p = X.shape[1]
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(n_clusters + 1))
+    scaled = xc * np.sqrt(w)[:, None]
     xx = np.zeros((n_clusters, p, p))
     for g in np.flatnonzero(np.diff(bounds)):
-        rows = order[bounds[g]:bounds[g + 1]]
-        part = xc[rows]
-        xx[g] = (part * w[rows, None]).T @ part
-    return ClusterMoments(weight=cluster_sums(w, codes, n_clusters)[:, 0],
-                          x=_column_sums(xc * w[:, None], codes, n_clusters), xx=xx.reshape(n_clusters, p * p),
-                          xy=_column_sums(xc * (w * yc)[:, None], codes, n_clusters),
-                          y=cluster_sums(w * yc, codes, n_clusters)[:, 0], x_shift=x_shift, y_shift=y_shift)
-
-
-def _column_sums(values: np.ndarray, codes: np.ndarray, n_clusters: int) -> np.ndarray:
-    return np.column_stack([np.bincount(codes, weights=values[:, j], minlength=n_clusters)
-                            for j in range(values.shape[1])]) if values.shape[1] else np.zeros((n_clusters, 0))
+        part = scaled[order[bounds[g]:bounds[g + 1]]]
+        xx[g] = part.T @ part
+    sums = cluster_sums(np.column_stack([w, w * yc, xc * w[:, None], xc * (w * yc)[:, None]]), codes, n_clusters)
+    return ClusterMoments(weight=sums[:, 0], y=sums[:, 1], x=sums[:, 2:2 + p], xy=sums[:, 2 + p:],
+                          xx=xx.reshape(n_clusters, p * p), x_shift=x_shift, y_shift=y_shift)
 
 
 def solve_replicates(learner, moments: ClusterMoments, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -121,6 +115,6 @@ def _solve(kind: str, penalty: float, gram: np.ndarray, moment: np.ndarray, tota
 def replicate_column_means(X: np.ndarray, w: np.ndarray, codes: np.ndarray, n_clusters: int,
                            counts: np.ndarray) -> np.ndarray:
     """Weighted column means of X in every replicate (B x p); NaN for a replicate with no weight."""
-    total = counts @ cluster_sums(w, codes, n_clusters)[:, 0]
+    sums = counts @ cluster_sums(np.column_stack([w, X * w[:, None]]), codes, n_clusters)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return (counts @ _column_sums(X * w[:, None], codes, n_clusters)) / total[:, None]
+        return sums[:, 1:] / sums[:, :1]

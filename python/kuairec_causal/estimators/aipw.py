@@ -112,7 +112,7 @@ def aipw(
     mu1, mu0, e, e_raw, psi1, psi0 = (np.mean([getattr(split, name) for split in splits], axis=0)
                                       for name in ("mu1", "mu0", "e", "e_raw", "psi1", "psi0"))
     scores = psi1 - psi0
-    split_fits = np.array([clustered_mean(split.psi1 - split.psi0, prep.codes, prep.weights) for split in splits])
+    split_fits = np.array([clustered_mean(split.score, prep.codes, prep.weights) for split in splits])
     estimate, se = _split_aggregate(split_fits)
     mean1, mean0 = (clustered_mean(psi, prep.codes, prep.weights)[0] for psi in (psi1, psi0))
     folds = splits[0].folds
@@ -153,6 +153,10 @@ class _Split:
     psi1: np.ndarray
     psi0: np.ndarray
 
+    @property
+    def score(self) -> np.ndarray:
+        return self.psi1 - self.psi0
+
 
 def _cross_fit_split(prep: CausalData, folds: np.ndarray, outcome_model: OutcomeModel, treatment_model: RowFitter,
                      bounds: tuple[float, float] | None) -> _Split:
@@ -189,7 +193,7 @@ def _attach_score_bootstrap(effect: EffectEstimate, splits: list[_Split], codes:
     is heavy-tailed on small samples, which makes percentile limits too tight.
     """
     n_rep, n = len(splits), len(codes)
-    stacked = np.concatenate([split.psi1 - split.psi0 for split in splits] + [split.psi0 for split in splits])
+    stacked = np.concatenate([split.score for split in splits] + [split.psi0 for split in splits])
     groups = np.repeat(np.arange(2 * n_rep), n)
     w = None if weights is None else np.tile(weights, 2 * n_rep)
     replicates = bootstrap_weighted_means(stacked, np.tile(codes, 2 * n_rep), n_boot, seed, w, groups)

@@ -19,6 +19,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from kuairec_causal.errors import ParameterError
 from kuairec_causal.progress import progress
 
 from ._checks import check_alpha, check_int, check_n_boot, check_seed, factorize
@@ -80,7 +81,15 @@ def bootstrap_std(replicates: np.ndarray) -> np.ndarray:
 
 def cluster_sums(values: np.ndarray, codes: np.ndarray, n_clusters: int, groups: np.ndarray | None = None,
                  n_groups: int = 1) -> np.ndarray:
-    """Per-cluster (and per-group) sums as a (n_clusters x n_groups) array."""
+    """Per-cluster (and per-group) sums as a (n_clusters x n_groups) array.
+
+    Two-dimensional ``values`` (rows x k, no ``groups``) give per-cluster column sums (n_clusters x k).
+    """
+    if np.ndim(values) == 2:
+        if groups is not None:
+            raise ParameterError("cluster_sums takes groups only with one-dimensional values")
+        n, k = values.shape
+        return cluster_sums(values.ravel(), np.repeat(codes, k), n_clusters, np.tile(np.arange(k), n), k)
     groups = np.zeros(len(codes), dtype=np.int64) if groups is None else groups
     flat = np.bincount(codes * n_groups + groups, weights=values, minlength=n_clusters * n_groups)
     return flat.reshape(n_clusters, n_groups)
