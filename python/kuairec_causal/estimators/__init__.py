@@ -37,7 +37,7 @@ Example::
     print(est.mediation_rho_sensitivity(df, "treated", "engaged", "outcome", covariates=["x"]).rho_at_zero)
 """
 
-from .aipw import AIPWResult, ModeratorResult, aipw, clustered_mean, effect_moderators, segment_effects
+from .aipw import AIPWResult, ModeratorResult, aipw, aipw_outcomes, clustered_mean, effect_moderators, segment_effects
 from .balance import balance_matrix, balance_summary, balance_table
 from .bootstrap import (bootstrap_std, bootstrap_weighted_means, cluster_bootstrap, cluster_multiplicities,
                         percentile_interval)
@@ -48,7 +48,7 @@ from .learners import (OLS, BinaryGLM, feature_importances, fit_learner, lightgb
                        logistic_learner, logit_glm, ols_learner, predict_mean, probit_glm, ridge_learner,
                        xgboost_classifier, xgboost_regressor)
 from .mediation import CrossFitMediationResult, mediation_crossfit, mediation_gformula
-from .msm import ipw_msm, msm_effect
+from .msm import MSMFamily, ipw_msm, ipw_msm_family, msm_effect
 from .paths import path_model
 from .propensity import PropensityResult, fit_propensity
 from .results import EffectEstimate, EffectSet, compare_estimates
@@ -58,12 +58,12 @@ from .weights import WeightSpec, effective_sample_size, ipw_weights, weight_diag
 
 __all__ = [
     "AIPWResult", "BinaryGLM", "CrossFitMediationResult", "DesignSpec", "EValue", "EffectEstimate", "EffectSet",
-    "ModeratorResult", "OLS", "PropensityResult", "RhoSensitivity", "WeightSpec",
-    "aipw", "balance_matrix", "balance_summary", "balance_table", "bootstrap_std", "bootstrap_weighted_means",
+    "MSMFamily", "ModeratorResult", "OLS", "PropensityResult", "RhoSensitivity", "WeightSpec",
+    "aipw", "aipw_outcomes", "balance_matrix", "balance_summary", "balance_table", "bootstrap_std", "bootstrap_weighted_means",
     "build_design", "classification_metrics", "cluster_bootstrap", "cluster_multiplicities", "clustered_mean",
     "compare_estimates", "cross_fit_predict", "effect_moderators", "effective_sample_size", "evalue_difference",
     "evalue_effect", "evalue_or", "evalue_rr", "feature_importances", "fit_design", "fit_learner",
-    "fit_propensity", "g_computation", "grouped_folds", "ipw_msm", "ipw_weights", "lightgbm_classifier",
+    "fit_propensity", "g_computation", "grouped_folds", "ipw_msm", "ipw_msm_family", "ipw_weights", "lightgbm_classifier",
     "lightgbm_regressor", "logistic_learner", "logit_glm", "mediation_crossfit", "mediation_gformula",
     "mediation_rho_sensitivity", "msm_effect", "ols_learner", "path_model", "percentile_interval",
     "predict_mean", "probit_glm", "regression_metrics", "ridge_learner", "segment_effects", "weight_diagnostics",

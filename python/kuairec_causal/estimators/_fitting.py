@@ -31,9 +31,17 @@ class RowFitter:
     def predict(self, fitted: _Fitted, rows: np.ndarray, frame: str = "train") -> np.ndarray:
         if self.binned is None:
             return predict_mean(fitted.model, self.frames[frame][rows])
-        if frame == "train" and np.array_equal(rows, fitted.rows):
-            return self.binned.fitted_scores(fitted.model)
-        return self.binned.scores(fitted.model, frame, rows)
+        if frame != "train":
+            return self.binned.scores(fitted.model, frame, rows)
+        # the booster's own training rows come with their scores (eval_train); score the rest
+        fitted_rows = np.isin(rows, fitted.rows, assume_unique=True)
+        if not np.array_equal(rows[fitted_rows], fitted.rows):
+            return self.binned.scores(fitted.model, frame, rows)
+        scores = np.empty(len(rows))
+        scores[fitted_rows] = self.binned.fitted_scores(fitted.model)
+        if not fitted_rows.all():
+            scores[~fitted_rows] = self.binned.scores(fitted.model, frame, rows[~fitted_rows])
+        return scores
 
 
 class _Fitted:

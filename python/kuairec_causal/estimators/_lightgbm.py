@@ -11,7 +11,11 @@ equal ``Booster.predict`` exactly (checked in the tests).
 
 from __future__ import annotations
 
+import uuid
+
 import numpy as np
+
+from ._parallel import worker_cached
 
 _SKLEARN_ONLY = ("n_estimators", "importance_type", "class_weight")
 
@@ -39,18 +43,39 @@ class BinnedLightGBM:
     """Fit boosters on row subsets of a matrix binned once; score rows of pre-binned frames.
 
     ``frames`` are extra matrices with the same columns (e.g. the treatment flipped), binned with
-    the training matrix as reference so that scoring them needs no re-binning.
+    the training matrix as reference so that scoring them needs no re-binning. Pickling sends the
+    matrices, not the binned datasets: a worker process bins them again once per instance (the
+    same bins, as binning is deterministic) and reuses them for every task of that instance.
     """
 
     def __init__(self, learner, X: np.ndarray, y: np.ndarray, frames: dict[str, np.ndarray] | None = None):
+        self._inputs = (learner, X, y, frames or {})
+        self._token = uuid.uuid4().hex  # names this instance's bins in a worker's cache
+        self._bin()
+
+    def _bin(self) -> None:
         import lightgbm as lgb
 
+        learner, X, y, frames = self._inputs
         self._lgb = lgb
         self.params, self.rounds = native_params(learner)
-        self.train = lgb.Dataset(X, y, params=self.params).construct()  # subsets need only the bins
-        self.frames = {"train": self.train}
-        for name, matrix in (frames or {}).items():
-            self.frames[name] = lgb.Dataset(matrix, y, reference=self.train, params=self.params).construct()
+
+        def construct() -> dict:
+            train = lgb.Dataset(X, y, params=self.params).construct()  # subsets need only the bins
+            binned = {"train": train}
+            for name, matrix in frames.items():
+                binned[name] = lgb.Dataset(matrix, y, reference=train, params=self.params).construct()
+            return binned
+
+        self.frames = worker_cached(self._token, construct)
+        self.train = self.frames["train"]
+
+    def __getstate__(self) -> dict:
+        return {"_inputs": self._inputs, "_token": self._token}
+
+    def __setstate__(self, state: dict) -> None:
+        self._inputs, self._token = state["_inputs"], state["_token"]
+        self._bin()
 
     def fit(self, rows: np.ndarray, weight: np.ndarray | None = None):
         subset = self.train.subset(np.asarray(rows, dtype=np.int32)).construct()

@@ -26,10 +26,11 @@ from scipy import stats
 from kuairec_causal.errors import ParameterError
 from kuairec_causal.progress import progress
 
-from ._checks import (check_alpha, check_bounds, check_choice, check_int, check_n_boot, check_seed, check_weights,
-                      factorize)
+from ._checks import (as_names, check_alpha, check_bounds, check_choice, check_int, check_n_boot, check_seed,
+                      check_weights, factorize)
 from ._data import CausalData, prepare
 from ._fitting import OutcomeModel, RowFitter
+from ._parallel import parallel_map
 from ._threads import single_threaded
 from .bootstrap import bootstrap_std, bootstrap_weighted_means, cluster_sums, percentile_interval
 from .crossfit import classification_metrics, grouped_folds, nuisance_table, regression_metrics
@@ -90,11 +91,41 @@ def aipw(
     alpha: float = 0.05,
     lightgbm_fast_path: bool = True,
     n_rep: int = 1,
+    n_jobs: int | None = 1,
 ) -> AIPWResult:
     """Cross-fitted AIPW estimate of the ATE (outcome models per arm by default, strategy "t").
 
     ``n_rep``: number of independent cross-fitting splits (split r uses fold seed ``seed + r``).
+    The folds of all splits are fitted on ``n_jobs`` processes (the result does not depend on it).
     """
+    return aipw_outcomes(data, treatment, [outcome], covariates, categorical, cluster, outcome_learner,
+                         propensity_learner, strategy, n_folds, propensity_bounds, weights, n_boot, seed, alpha,
+                         lightgbm_fast_path, n_rep, n_jobs)[outcome]
+
+
+@single_threaded
+def aipw_outcomes(
+    data: pd.DataFrame,
+    treatment: str,
+    outcomes: Sequence[str] | str,
+    covariates: Sequence[str] | str | None = (),
+    categorical: Sequence[str] | str | None = (),
+    cluster: str | None = None,
+    outcome_learner="ols",
+    propensity_learner=None,
+    strategy: str = "t",
+    n_folds: int = 5,
+    propensity_bounds: tuple[float, float] | None = (0.01, 0.99),
+    weights: str | np.ndarray | None = None,
+    n_boot: int = 200,
+    seed: int = 0,
+    alpha: float = 0.05,
+    lightgbm_fast_path: bool = True,
+    n_rep: int = 1,
+    n_jobs: int | None = 1,
+) -> dict[str, AIPWResult]:
+    """:func:`aipw` for several outcomes, keyed by outcome: the same folds, one propensity fit
+    per fold for all of them, and the same bootstrap resamples."""
     outcome_learner = resolve_learner(ols_learner() if outcome_learner is None else outcome_learner,
                                       "outcome_learner")
     propensity_learner = logistic_learner(seed=seed) if propensity_learner is None else propensity_learner
@@ -103,12 +134,40 @@ def aipw(
     bounds = check_bounds(propensity_bounds, "propensity_bounds")
     alpha, n_boot, seed = check_alpha(alpha), check_n_boot(n_boot), check_seed(seed)
     n_folds, n_rep = check_int(n_folds, "n_folds", 2), check_int(n_rep, "n_rep", 1)
-    prep = prepare(data, treatment, outcome, covariates=covariates, categorical=categorical, cluster=cluster,
-                   weights=weights)
-    outcome_model = OutcomeModel(outcome_learner, prep.a, prep.X, prep.y, strategy, lightgbm_fast_path)
+    outcomes = as_names(outcomes, "outcomes")
+    preps = {o: prepare(data, treatment, o, covariates=covariates, categorical=categorical, cluster=cluster,
+                        weights=weights) for o in outcomes}
+    prep = preps[outcomes[0]]
+    outcome_models = {o: OutcomeModel(outcome_learner, prep.a, prep.X, p.y, strategy, lightgbm_fast_path)
+                      for o, p in preps.items()}
     treatment_model = RowFitter(propensity_learner, prep.X, prep.a, fast_path=lightgbm_fast_path)
-    splits = [_cross_fit_split(prep, grouped_folds(prep.codes, n_folds, seed + r), outcome_model, treatment_model,
-                               bounds) for r in range(n_rep)]
+    fold_sets = [grouped_folds(prep.codes, n_folds, seed + r) for r in range(n_rep)]
+    for folds in fold_sets:
+        for k in range(n_folds):
+            if len(np.unique(prep.a[folds != k])) < 2:
+                raise ParameterError(f"n_folds={n_folds}: a training fold has only one treatment arm; "
+                                     "use fewer folds")
+    w = prep.base_weights
+
+    def fit_fold(task: tuple[int, int]) -> tuple[np.ndarray, dict[str, tuple[np.ndarray, ...]]]:
+        split, k = task
+        train, test = np.flatnonzero(fold_sets[split] != k), np.flatnonzero(fold_sets[split] == k)
+        e_raw = treatment_model.predict(treatment_model.fit(train, w[train]), test)
+        return e_raw, {o: model.fit_predict(train, w[train], test) for o, model in outcome_models.items()}
+
+    tasks = [(r, k) for r in range(n_rep) for k in range(n_folds)]
+    fitted = dict(zip(tasks, parallel_map(fit_fold, tasks, n_jobs, desc="AIPW cross-fitting")))
+    results = {}
+    for o, p in preps.items():
+        splits = [_split(p, folds, {k: (fitted[(r, k)][0], *fitted[(r, k)][1][o]) for k in range(n_folds)}, bounds)
+                  for r, folds in enumerate(fold_sets)]
+        results[o] = _aipw_result(data, p, splits, outcome_learner, propensity_learner, strategy, n_folds, n_rep,
+                                  n_boot, seed, alpha)
+    return results
+
+
+def _aipw_result(data: pd.DataFrame, prep: CausalData, splits: list[_Split], outcome_learner, propensity_learner,
+                 strategy: str, n_folds: int, n_rep: int, n_boot: int, seed: int, alpha: float) -> AIPWResult:
     mu1, mu0, e, e_raw, psi1, psi0 = (np.mean([getattr(split, name) for split in splits], axis=0)
                                       for name in ("mu1", "mu0", "e", "e_raw", "psi1", "psi0"))
     scores = psi1 - psi0
@@ -158,18 +217,13 @@ class _Split:
         return self.psi1 - self.psi0
 
 
-def _cross_fit_split(prep: CausalData, folds: np.ndarray, outcome_model: OutcomeModel, treatment_model: RowFitter,
-                     bounds: tuple[float, float] | None) -> _Split:
-    """Out-of-fold mu1, mu0 and propensity for every row, and the AIPW score halves."""
+def _split(prep: CausalData, folds: np.ndarray, by_fold: dict[int, tuple[np.ndarray, ...]],
+           bounds: tuple[float, float] | None) -> _Split:
+    """A split from its folds' out-of-fold (propensity, mu1, mu0), and the AIPW score halves."""
     mu1, mu0, e_raw = np.empty(prep.n), np.empty(prep.n), np.empty(prep.n)
-    w = prep.base_weights
-    n_folds = int(folds.max()) + 1
-    for k in progress(range(n_folds), desc="AIPW cross-fitting"):
-        train, test = np.flatnonzero(folds != k), np.flatnonzero(folds == k)
-        if prep.a[train].min() == prep.a[train].max():
-            raise ParameterError(f"n_folds={n_folds}: a training fold has only one treatment arm; use fewer folds")
-        mu1[test], mu0[test] = outcome_model.fit_predict(train, w[train], test)
-        e_raw[test] = treatment_model.predict(treatment_model.fit(train, w[train]), test)
+    for k, (e_fold, mu1_fold, mu0_fold) in by_fold.items():
+        test = folds == k
+        e_raw[test], mu1[test], mu0[test] = e_fold, mu1_fold, mu0_fold
     e = e_raw if bounds is None else np.clip(e_raw, *bounds)
     a, y = prep.a, prep.y
     return _Split(folds=folds, mu1=mu1, mu0=mu0, e_raw=e_raw, e=e, psi1=mu1 + a * (y - mu1) / e,

@@ -20,9 +20,8 @@ from collections.abc import Callable
 import numpy as np
 
 from kuairec_causal.errors import ParameterError
-from kuairec_causal.progress import progress
-
 from ._checks import check_alpha, check_int, check_n_boot, check_seed, factorize
+from ._parallel import flatten, parallel_map, task_chunks
 from ._threads import single_threaded
 
 Statistic = Callable[[np.ndarray, np.ndarray], "float | np.ndarray"]
@@ -43,20 +42,28 @@ def cluster_bootstrap(
     n_boot: int = 200,
     seed: int = 0,
     desc: str = "cluster bootstrap",
+    n_jobs: int | None = 1,
 ) -> np.ndarray:
     """Replicates of ``statistic(rows, multiplicities)`` under the cluster bootstrap.
 
     ``clusters`` holds one label per row. Returns shape (n_boot,) for a scalar statistic or
     (n_boot, k) for a vector one. A replicate where the statistic returns NaN (e.g. no treated
-    rows drawn) stays NaN; :func:`percentile_interval` ignores those.
+    rows drawn) stays NaN; :func:`percentile_interval` ignores those. Replicates are spread over
+    ``n_jobs`` processes (the statistic must then be picklable); each is computed on its own, so
+    the result does not depend on ``n_jobs``.
     """
     codes, n_clusters = factorize(clusters)
     counts = cluster_multiplicities(n_clusters, n_boot, seed)
-    results = []
-    for row_counts in progress((c[codes] for c in counts), desc=desc, total=len(counts)):
-        rows = np.flatnonzero(row_counts)
-        results.append(np.asarray(statistic(rows, row_counts[rows].astype(float)), dtype=float))
-    return np.array(results)
+
+    def replicates(chunk: range) -> list[np.ndarray]:
+        results = []
+        for b in chunk:
+            row_counts = counts[b][codes]
+            rows = np.flatnonzero(row_counts)
+            results.append(np.asarray(statistic(rows, row_counts[rows].astype(float)), dtype=float))
+        return results
+
+    return np.array(flatten(parallel_map(replicates, task_chunks(n_boot, n_jobs), n_jobs, desc=desc)))
 
 
 def percentile_interval(replicates: np.ndarray, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:

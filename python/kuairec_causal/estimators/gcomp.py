@@ -15,12 +15,11 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from kuairec_causal.progress import progress
-
 from ._checks import check_alpha, check_choice, check_int, check_n_boot, check_seed
 from ._data import CausalData, prepare, weighted_mean
 from ._fitting import OutcomeModel
 from ._moments import cluster_moments, replicate_column_means, solve_replicates, supports_moments
+from ._parallel import parallel_map
 from ._threads import single_threaded
 from .bootstrap import cluster_bootstrap, cluster_multiplicities, percentile_interval
 from .crossfit import grouped_folds, regression_metrics
@@ -35,15 +34,19 @@ def _potential_means(model: OutcomeModel, rows: np.ndarray, weight: np.ndarray) 
     return np.array([m1 - m0, m1, m0])
 
 
-def _fit_metrics(model: OutcomeModel, prep: CausalData, n_folds: int, seed: int) -> pd.DataFrame:
+def _fit_metrics(model: OutcomeModel, prep: CausalData, n_folds: int, seed: int, n_jobs: int | None) -> pd.DataFrame:
     """Out-of-fold accuracy of the outcome model at the observed treatment."""
     folds = grouped_folds(prep.codes, n_folds, seed)
-    pred = np.empty(prep.n)
     weight = prep.base_weights
-    for k in progress(range(n_folds), desc="g-computation fit metrics"):
+
+    def fold_predictions(k: int) -> np.ndarray:
         train, test = np.flatnonzero(folds != k), np.flatnonzero(folds == k)
         mu1, mu0 = model.fit_predict(train, weight[train], test)
-        pred[test] = np.where(prep.a[test] == 1, mu1, mu0)
+        return np.where(prep.a[test] == 1, mu1, mu0)
+
+    pred = np.empty(prep.n)
+    for k, values in enumerate(parallel_map(fold_predictions, range(n_folds), n_jobs, "g-computation fit metrics")):
+        pred[folds == k] = values
     return regression_metrics(prep.y, pred, folds, prep.weights)
 
 
@@ -65,6 +68,7 @@ def g_computation(
     n_folds: int = 5,
     lightgbm_fast_path: bool = True,
     linear_fast_path: bool = True,
+    n_jobs: int | None = 1,
 ) -> EffectEstimate:
     """Average treatment effect by g-computation.
 
@@ -73,7 +77,8 @@ def g_computation(
     ``learner``: any regressor (or a classifier for a binary outcome: its P(Y=1) is used), or a
     name ('ols', 'ridge'). With ``n_boot`` = 0 no interval is computed (NaN). With
     ``linear_fast_path``, OLS / ridge replicates are solved from per-cluster moment sums (the
-    same fits as refitting on the rows, without the pass over the rows).
+    same fits as refitting on the rows, without the pass over the rows); other learners' refits
+    are spread over ``n_jobs`` processes (the result does not depend on ``n_jobs``).
     """
     learner = resolve_learner(ols_learner() if learner is None else learner, "learner")
     strategy = check_choice(strategy, "strategy", ["s", "t"])
@@ -86,7 +91,7 @@ def g_computation(
     diagnostics: dict = {"mean_y1": mean1, "mean_y0": mean0, "strategy": strategy,
                          "learner": describe_learner(learner), "design": prep.design.summary()}
     if fit_metrics:
-        table = _fit_metrics(model, prep, n_folds, seed)
+        table = _fit_metrics(model, prep, n_folds, seed, n_jobs)
         diagnostics["fit"] = table.iloc[0][["rmse", "mae", "r2"]].astype(float).to_dict()
         diagnostics["fit_by_fold"] = table
     method = f"g-computation ({strategy.upper()}-learner, {describe_learner(learner)})"
@@ -99,7 +104,7 @@ def g_computation(
         replicates = _moment_replicates(learner, prep, strategy, n_boot, seed)
     else:
         replicates = cluster_bootstrap(lambda r, m: _potential_means(model, r, base[r] * m), prep.codes, n_boot,
-                                       seed, desc="g-computation bootstrap")
+                                       seed, desc="g-computation bootstrap", n_jobs=n_jobs)
     for j, name in ((1, "mean_y1"), (2, "mean_y0")):
         low, high = percentile_interval(replicates[:, j], alpha)
         diagnostics[f"{name}_ci_lower"], diagnostics[f"{name}_ci_upper"] = float(low), float(high)

@@ -2,26 +2,39 @@
 
 With a single binary regressor the WLS slope is exactly the difference between the weighted
 arm means, which is what the bootstrap replicates compute (no refit of Y ~ A needed); the
-propensity model, in contrast, is refitted inside every replicate.
+propensity model, in contrast, is refitted inside every replicate. One set of resamples and one
+propensity refit per replicate serve several outcomes and several weightings at once
+(:func:`ipw_msm_family`). Logistic propensity models are refitted by Newton steps from the
+full-sample fit (:mod:`._logistic`: the refit's optimum, all replicates at once); any other
+classifier is refitted on the rows, replicates spread over ``n_jobs`` processes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-from ._checks import check_alpha, check_n_boot, check_seed, require_frame
+from kuairec_causal.errors import ParameterError
+
+from ._checks import as_names, check_alpha, check_n_boot, check_seed, require_frame
 from ._data import CausalData, prepare
+from ._logistic import LogisticReplicates, supports_logistic_moments
+from ._parallel import parallel_map, task_chunks
 from ._threads import single_threaded
 from .balance import balance_matrix, balance_summary
-from .bootstrap import cluster_bootstrap
+from .bootstrap import cluster_multiplicities
 from .learners import describe_learner, fit_learner, logistic_learner, predict_mean, require_classifier
 from .propensity import fit_propensity_model
 from .results import EffectEstimate, from_bootstrap, from_normal
 from .weights import WeightSpec, weight_diagnostics
+
+REPLICATE_BLOCK = 25  # replicates per pass over the rows
+
+Weighting = WeightSpec | np.ndarray | None
 
 
 def weighted_arm_means(y: np.ndarray, a: np.ndarray, w: np.ndarray) -> tuple[float, float]:
@@ -39,9 +52,11 @@ def _wls(y: np.ndarray, a: np.ndarray, w: np.ndarray, codes: np.ndarray, alpha: 
     return fit.params, float(fit.bse[1]), float(low), float(high)
 
 
-def _msm_estimate(prep: CausalData, w: np.ndarray, alpha: float, method: str, replicates: np.ndarray | None,
-                  diagnostics: dict) -> EffectEstimate:
-    params, se, low, high = _wls(prep.y, prep.a, w, prep.codes, alpha)
+def _msm_estimate(prep: CausalData, y: np.ndarray, w: np.ndarray, alpha: float, method: str,
+                  replicates: np.ndarray | None, diagnostics: dict) -> EffectEstimate:
+    """The WLS point estimate; a bootstrap percentile interval from ``replicates`` (B x 2:
+    effect, control mean) when given, else the cluster-robust normal interval."""
+    params, se, low, high = _wls(y, prep.a, w, prep.codes, alpha)
     effect, control = float(params[1]), float(params[0])
     diagnostics = {"treated_mean": control + effect, "control_mean": control, "robust_std_error": se,
                    "robust_ci_lower": low, "robust_ci_upper": high, **diagnostics}
@@ -49,7 +64,7 @@ def _msm_estimate(prep: CausalData, w: np.ndarray, alpha: float, method: str, re
                   alpha=alpha, reference_mean=control, diagnostics=diagnostics)
     if replicates is None:
         return from_normal(std_error=se, ci_method="normal, cluster-robust (weights treated as fixed)", **common)
-    return from_bootstrap(replicates=replicates[:, 0], reference_replicates=replicates[:, 2], **common)
+    return from_bootstrap(replicates=replicates[:, 0], reference_replicates=replicates[:, 1], **common)
 
 
 @single_threaded
@@ -65,7 +80,80 @@ def msm_effect(
     data = require_frame(data)
     alpha = check_alpha(alpha)
     prep = prepare(data, treatment, outcome, cluster=cluster, weights=weights)
-    return _msm_estimate(prep, prep.base_weights, alpha, "MSM (WLS, given weights)", None, {})
+    return _msm_estimate(prep, prep.y, prep.base_weights, alpha, "MSM (WLS, given weights)", None, {})
+
+
+@dataclass(kw_only=True)
+class MSMFamily:
+    """MSM estimates for every (weighting, outcome) pair of :func:`ipw_msm_family`, bootstrapped
+    on one set of resamples (replicate b of every pair used the same resample and, for weightings
+    from the propensity model, the same propensity refit).
+
+    ``effects[(weighting, outcome)]``: the estimate (interval and SE from the bootstrap when
+    ``n_boot`` > 0; the cluster-robust WLS SE is in its diagnostics as ``robust_std_error``).
+    ``propensity``: the full-sample propensity scores. ``weights[weighting]``: the weights used
+    (without analysis weights)."""
+
+    effects: dict[tuple[str, str], EffectEstimate]
+    propensity: np.ndarray
+    weights: dict[str, np.ndarray]
+    n_boot: int
+
+    def __getitem__(self, key: tuple[str, str]) -> EffectEstimate:
+        if key not in self.effects:
+            raise KeyError(f"no MSM estimate for {key!r}; have {list(self.effects)}")
+        return self.effects[key]
+
+
+@single_threaded
+def ipw_msm_family(
+    data: pd.DataFrame,
+    treatment: str,
+    outcomes: Sequence[str] | str,
+    weightings: Mapping[str, Weighting],
+    covariates: Sequence[str] | str | None = (),
+    categorical: Sequence[str] | str | None = (),
+    cluster: str | None = None,
+    propensity_learner=None,
+    weights: str | np.ndarray | None = None,
+    n_boot: int = 200,
+    seed: int = 0,
+    alpha: float = 0.05,
+    n_jobs: int | None = 1,
+) -> MSMFamily:
+    """IPW marginal structural models Y ~ A for several outcomes and weightings at once.
+
+    ``weightings`` maps a name to a :class:`WeightSpec` (weights from the propensity model,
+    recomputed in every bootstrap replicate from the refitted propensity), to an array of fixed
+    weights (held fixed in the bootstrap) or to None (unweighted: the difference in means).
+    ``weights`` are optional analysis (sampling) weights, multiplied into every weighting.
+    """
+    learner = logistic_learner(seed=seed) if propensity_learner is None else propensity_learner
+    require_classifier(learner, "propensity_learner")
+    alpha, n_boot, seed = check_alpha(alpha), check_n_boot(n_boot), check_seed(seed)
+    outcomes = as_names(outcomes, "outcomes")
+    if not outcomes or not weightings:
+        raise ParameterError("ipw_msm_family needs at least one outcome and one weighting")
+    first, *rest = outcomes
+    prep = prepare(data, treatment, first, covariates=covariates, categorical=categorical, cluster=cluster,
+                   weights=weights)
+    Y = np.column_stack([prep.y, *(prepare(data, treatment, o, cluster=cluster).y for o in rest)])
+    _, e = fit_propensity_model(learner, prep.X, prep.a, prep.weights)
+    fixed = {name: _fixed_weights(name, w, prep.n) for name, w in weightings.items()}
+    used = {name: fixed[name] if fixed[name] is not None else spec.compute(prep.a, e, prep.weights)
+            for name, spec in weightings.items()}
+    replicates = (_family_replicates(prep, learner, weightings, fixed, Y, n_boot, seed, n_jobs) if n_boot
+                  else None)
+    effects = {}
+    for j, (name, spec) in enumerate(weightings.items()):
+        w = used[name] * prep.base_weights
+        diagnostics = _weighting_diagnostics(prep, used[name], w, e if isinstance(spec, WeightSpec) else None)
+        method = (f"IPW-MSM ({spec.label()}; propensity {describe_learner(learner)})" if isinstance(spec, WeightSpec)
+                  else "MSM (WLS, given weights)" if spec is not None else "difference in means")
+        for k, outcome in enumerate(outcomes):
+            effects[(name, outcome)] = _msm_estimate(
+                prep, Y[:, k], w, alpha, method, None if replicates is None else replicates[:, j, k], diagnostics)
+    return MSMFamily(effects=effects, propensity=e, weights=used, n_boot=n_boot)
 
 
 @single_threaded
@@ -82,42 +170,104 @@ def ipw_msm(
     n_boot: int = 200,
     seed: int = 0,
     alpha: float = 0.05,
+    n_jobs: int | None = 1,
 ) -> EffectEstimate:
     """IPW marginal structural model: propensity -> weights -> weighted Y ~ A.
 
     ``weights`` are optional analysis (sampling) weights, multiplied into the IPW weights. With
     ``n_boot`` > 0 the interval is a cluster-bootstrap percentile interval in which every
     replicate refits the propensity model and recomputes the weights; otherwise it is the
-    cluster-robust normal interval (which treats the weights as known).
+    cluster-robust normal interval (which treats the weights as known). One cell of
+    :func:`ipw_msm_family`.
     """
-    learner = logistic_learner(seed=seed) if propensity_learner is None else propensity_learner
-    require_classifier(learner, "propensity_learner")
-    alpha, n_boot, seed = check_alpha(alpha), check_n_boot(n_boot), check_seed(seed)
-    prep = prepare(data, treatment, outcome, covariates=covariates, categorical=categorical, cluster=cluster,
-                   weights=weights)
-    _, e = fit_propensity_model(learner, prep.X, prep.a, prep.weights)
-    ipw = weight_spec.compute(prep.a, e, prep.weights)
-    w = ipw * prep.base_weights
+    family = ipw_msm_family(data, treatment, [outcome], {"ipw": weight_spec}, covariates, categorical, cluster,
+                            propensity_learner, weights, n_boot, seed, alpha, n_jobs)
+    return family[("ipw", outcome)]
+
+
+def _fixed_weights(name: str, weighting: Weighting, n: int) -> np.ndarray | None:
+    """The fixed weights of a weighting (ones when unweighted); None for a WeightSpec."""
+    if isinstance(weighting, WeightSpec):
+        return None
+    if weighting is None:
+        return np.ones(n)
+    values = np.asarray(weighting, dtype=float).ravel()
+    if len(values) != n or not np.all(np.isfinite(values)) or np.any(values < 0):
+        raise ParameterError(f"weighting '{name}' must be a WeightSpec, None or {n} finite non-negative weights")
+    return values
+
+
+def _weighting_diagnostics(prep: CausalData, weights: np.ndarray, w: np.ndarray, e: np.ndarray | None) -> dict:
     balance = balance_matrix(prep.X, prep.design.names, prep.a, w)
-    diagnostics = {"weights": weight_diagnostics(ipw), "balance": balance_summary(balance),
-                   "propensity_min": float(e.min()), "propensity_max": float(e.max()),
+    diagnostics = {"weights": weight_diagnostics(weights), "balance": balance_summary(balance),
                    "design": prep.design.summary()}
-    replicates = None
-    if n_boot:
-        replicates = cluster_bootstrap(_ipw_statistic(prep, learner, weight_spec), prep.codes, n_boot, seed,
-                                       desc="IPW-MSM bootstrap")
-    method = f"IPW-MSM ({weight_spec.label()}; propensity {describe_learner(learner)})"
-    return _msm_estimate(prep, w, alpha, method, replicates, diagnostics)
+    if e is not None:
+        diagnostics.update(propensity_min=float(e.min()), propensity_max=float(e.max()))
+    return diagnostics
 
 
-def _ipw_statistic(prep: CausalData, learner, spec: WeightSpec):
-    def statistic(rows: np.ndarray, mult: np.ndarray) -> np.ndarray:
-        a, base = prep.a[rows], prep.base_weights[rows] * mult
-        if a.min() == a.max():
-            return np.full(3, np.nan)
-        model = fit_learner(learner, prep.X[rows], a.astype(int), base)
-        w = spec.compute_unchecked(a, predict_mean(model, prep.X[rows]), base) * base
-        treated, control = weighted_arm_means(prep.y[rows], a, w)
-        return np.array([treated - control, treated, control])
+def _family_replicates(prep: CausalData, learner, weightings: Mapping[str, Weighting],
+                       fixed: dict[str, np.ndarray | None], Y: np.ndarray, n_boot: int, seed: int,
+                       n_jobs: int | None) -> np.ndarray:
+    """(B x weightings x outcomes x 2) bootstrap replicates: effect and control mean."""
+    counts = cluster_multiplicities(prep.n_clusters, n_boot, seed).astype(float)
+    out = np.empty((n_boot, len(weightings), Y.shape[1], 2))
+    needs_propensity = any(isinstance(spec, WeightSpec) for spec in weightings.values())
+    refits = (LogisticReplicates(learner, prep.X, prep.a, prep.base_weights, prep.codes, prep.n_clusters)
+              if needs_propensity and supports_logistic_moments(learner) else None)
+    for start in range(0, n_boot, REPLICATE_BLOCK):
+        block = slice(start, min(start + REPLICATE_BLOCK, n_boot))
+        multiplicity = counts[block][:, prep.codes].T * prep.base_weights[:, None]  # rows x replicates
+        if not needs_propensity:
+            e = None
+        elif refits is not None:
+            e = refits.scores(refits.coefficients(counts[block]))
+        else:
+            e = _refitted_scores(learner, prep, counts[block], n_jobs)
+        for j, (name, spec) in enumerate(weightings.items()):
+            w = _replicate_weights(spec, prep.a, e, multiplicity) if fixed[name] is None else fixed[name][:, None]
+            out[block, j] = _arm_contrasts(Y, prep.a, w * multiplicity)
+    return out
 
-    return statistic
+
+def _replicate_weights(spec: WeightSpec, a: np.ndarray, e: np.ndarray, sample_weight: np.ndarray) -> np.ndarray:
+    """:meth:`WeightSpec.compute_unchecked` for a block of replicates (rows x replicates)."""
+    if spec.propensity_bounds is not None:
+        e = np.clip(e, *spec.propensity_bounds)
+    treated = (a == 1)[:, None]
+    with np.errstate(divide="ignore"):
+        w = np.where(treated, 1.0 / e, 1.0 / (1.0 - e))
+    if spec.stabilized:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rate = (a @ sample_weight) / sample_weight.sum(axis=0)
+        w *= np.where(treated, rate, 1.0 - rate)
+    return w if spec.clip is None else np.minimum(w, spec.clip)
+
+
+def _arm_contrasts(Y: np.ndarray, a: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """(replicates x outcomes x 2): treated-minus-control weighted mean and the control mean."""
+    w1, w0 = w * a[:, None], w * (1 - a)[:, None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        treated = (w1.T @ Y) / w1.sum(axis=0)[:, None]
+        control = (w0.T @ Y) / w0.sum(axis=0)[:, None]
+    return np.stack([treated - control, control], axis=-1)
+
+
+def _refitted_scores(learner, prep: CausalData, counts: np.ndarray, n_jobs: int | None) -> np.ndarray:
+    """Propensity scores (rows x replicates) of the learner refitted on each replicate's rows."""
+
+    def refit(replicates: range) -> np.ndarray:
+        scores = np.full((prep.n, len(replicates)), 0.5)
+        for j, b in enumerate(replicates):
+            k = counts[b][prep.codes]
+            rows = np.flatnonzero(k)
+            a = prep.a[rows]
+            if a.min() == a.max():
+                scores[:, j] = np.nan
+                continue
+            model = fit_learner(learner, prep.X[rows], a.astype(int), (prep.base_weights * k)[rows])
+            scores[rows, j] = predict_mean(model, prep.X[rows])
+        return scores
+
+    parts = parallel_map(refit, task_chunks(len(counts), n_jobs), n_jobs, desc="propensity refits")
+    return np.concatenate(parts, axis=1)

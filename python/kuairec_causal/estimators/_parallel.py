@@ -1,0 +1,89 @@
+"""Independent work on several processes: bootstrap replicates, folds, outcomes, learners.
+
+Results never depend on the number of processes. Callers split work into tasks whose contents
+and seeds they fix themselves (never from ``n_jobs``); every task runs the same code whichever
+process runs it, and results come back in task order. Workers are joblib's loky processes,
+reused from one call to the next; each runs BLAS / OpenMP with one thread (learners are
+single-threaded by construction), so ``n_jobs`` processes use ``n_jobs`` cores and no more.
+Large numpy arrays reach the workers as read-only memory maps rather than copies.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
+
+from kuairec_causal.errors import ParameterError
+from kuairec_causal.progress import progress
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+# Per-process cache of expensive set-up that tasks of one call share (e.g. a binned LightGBM
+# dataset): built once per worker, keyed by a token the caller draws once per call.
+_WORKER_CACHE: dict[str, Any] = {}
+_WORKER_CACHE_SIZE = 4
+
+
+def available_cores() -> int:
+    """Cores this process may run on (the CPU affinity mask where the platform has one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - macOS / Windows
+        return os.cpu_count() or 1
+
+
+def check_jobs(n_jobs: object) -> int:
+    """``n_jobs`` as a process count: None -> 1, -1 -> every available core, else a positive int."""
+    if n_jobs is None:
+        return 1
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
+        raise ParameterError(f"n_jobs must be a positive integer, -1 (every core) or None (one); got {n_jobs!r}")
+    return available_cores() if n_jobs == -1 else int(n_jobs)
+
+
+def parallel_map(function: Callable[[T], R], tasks: Iterable[T], n_jobs: int | None = 1,
+                 desc: str = "parallel tasks") -> list[R]:
+    """``[function(task) for task in tasks]``, the tasks spread over ``n_jobs`` processes.
+
+    ``function`` and the tasks must be picklable (cloudpickle: closures are fine) when
+    ``n_jobs`` > 1. With one process (or one task) everything runs here, in order.
+    """
+    tasks = list(tasks)
+    jobs = min(check_jobs(n_jobs), len(tasks))
+    if jobs <= 1:
+        return [function(task) for task in progress(tasks, desc=desc, total=len(tasks))]
+    from joblib import Parallel, delayed, parallel_config
+
+    with parallel_config(backend="loky", inner_max_num_threads=1):
+        results = Parallel(n_jobs=jobs, return_as="generator")(delayed(function)(task) for task in tasks)
+        return list(progress(results, desc=desc, total=len(tasks)))
+
+
+def chunks(n_items: int, n_chunks: int) -> list[range]:
+    """``range(n_items)`` cut into at most ``n_chunks`` contiguous, nearly equal parts."""
+    n_chunks = max(1, min(n_chunks, n_items))
+    bounds = [round(k * n_items / n_chunks) for k in range(n_chunks + 1)]
+    return [range(bounds[k], bounds[k + 1]) for k in range(n_chunks) if bounds[k + 1] > bounds[k]]
+
+
+def task_chunks(n_items: int, n_jobs: int | None) -> list[range]:
+    """Chunks of independent items for ``n_jobs`` processes: four per process (load balance);
+    one item per chunk in a single process (a progress bar per item). Only the grouping depends
+    on ``n_jobs``; callers compute each item on its own, so the results do not."""
+    jobs = check_jobs(n_jobs)
+    return chunks(n_items, n_items if jobs == 1 else 4 * jobs)
+
+
+def worker_cached(token: str, build: Callable[[], T]) -> T:
+    """``build()`` once per process for ``token`` (the few most recent tokens are kept)."""
+    if token not in _WORKER_CACHE:
+        while len(_WORKER_CACHE) >= _WORKER_CACHE_SIZE:
+            _WORKER_CACHE.pop(next(iter(_WORKER_CACHE)))
+        _WORKER_CACHE[token] = build()
+    return _WORKER_CACHE[token]
+
+
+def flatten(parts: Sequence[Sequence[R]]) -> list[R]:
+    return [item for part in parts for item in part]
