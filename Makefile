@@ -9,16 +9,22 @@ SEED ?= 20200705
 
 .PHONY: setup run test test-quick lint bench docs clean
 
+# What `make run` needs (the package and its dependencies), then the test and lint tools and the
+# Spark adapter on top (`make setup`, `make test`, `make lint`).
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
 	$(BIN)/pip install --quiet -e ".[dev,spark]"
 	touch $@
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed-dev
 
 ## Main job: simulate (or ingest) -> dbt build -> both estimator suites -> report.
-run: setup
+run: $(VENV)/.installed
 	$(BIN)/kuairec-causal run --scale $(SCALE) --seed $(SEED)
 
 ## Headless Chromium for the report's browser test (Debian package; needs root or sudo).
@@ -38,7 +44,9 @@ test: setup browser lint
 test-quick: setup lint
 	$(BIN)/pytest --no-spark
 
+## Stage timings, with the DoubleML IRM reference fit (the bench extra).
 bench: setup
+	$(BIN)/pip install --quiet -e ".[dev,spark,bench]"
 	$(BIN)/kuairec-causal bench --scale $(SCALE)
 
 docs: setup

@@ -8,6 +8,7 @@ warehouse. Cheap stages are repeated (median of ``repeats``); results go to
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import platform
@@ -25,14 +26,20 @@ from kuairec_causal.config import Paths
 from kuairec_causal.errors import KuaiRecError
 from kuairec_causal.progress import log
 
-# Published targets (seconds / MB) on the reference 2-core, 24 GB machine.
+# Published targets (seconds / MB / ratios) on the reference 2-core, 24 GB machine. The estimator
+# stage (both suites, 200 replicates) is also held to a multiple of one DoubleML IRM fit on the
+# long-term mart measured in the same run, which carries over between machines.
 TARGETS = {
     ("full", "ingest+build"): {"seconds": 30.0, "peak_mb": 2048.0},
     ("small", "build_sql"): {"seconds": 20.0},
-    ("small", "estimators"): {"seconds": 660.0},
+    ("small", "estimators"): {"seconds": 150.0, "vs_doubleml_irm": 4.5},
+    ("full", "estimators"): {"seconds": 600.0},
 }
-STAGES = ("simulate", "ingest", "build", "long_term", "mediation", "report")
-REPEATED = {"ingest", "build", "report"}
+STAGES = ("simulate", "ingest", "build", "long_term", "mediation", "doubleml_irm", "report")
+REPEATED = {"ingest", "build", "report", "doubleml_irm"}
+# The reference: DoubleML's IRM (ATE) on the long-term mart with LightGBM learners of 2 threads,
+# 5 folds and 3 repetitions (pip install '.[bench]'); skipped when doubleml is not installed.
+DOUBLEML_IRM = {"n_folds": 5, "n_rep": 3, "threads": 2}
 
 
 @dataclass(frozen=True)
@@ -48,7 +55,30 @@ class Workspace:
         return Paths(root=Paths.from_environment().root, duckdb_path=self.root / "kuairec.duckdb", raw_dir=self.root / "raw")
 
 
-def _child_stage(stage_name: str, workspace: Path, scale: str, seed: int, n_boot: int) -> dict:
+def _doubleml_irm(paths: Paths, seed: int) -> dict:
+    """One DoubleML IRM fit of the long-term study's primary effect (the reference for speed)."""
+    import doubleml
+    from lightgbm import LGBMClassifier, LGBMRegressor
+
+    from kuairec_causal.store import DuckDBMartReader
+    from kuairec_causal.studies import long_term as lt
+    from kuairec_causal.studies.common import StudyContext
+
+    panel = lt.load_panel(StudyContext(reader=DuckDBMartReader(paths.duckdb_path)))
+    threads = DOUBLEML_IRM["threads"]
+    outcome = lt.learners(seed)["lightgbm_outcome"].get_params()
+    propensity = lt.learners(seed)["lightgbm_propensity"].get_params()
+    data = doubleml.DoubleMLData.from_arrays(panel.X, panel.data[lt.PRIMARY_OUTCOME].to_numpy(float), panel.a)
+    model = doubleml.DoubleMLIRM(data, ml_g=LGBMRegressor(**{**outcome, "n_jobs": threads}),
+                                 ml_m=LGBMClassifier(**{**propensity, "n_jobs": threads}),
+                                 n_folds=DOUBLEML_IRM["n_folds"], n_rep=DOUBLEML_IRM["n_rep"])
+    start = time.perf_counter()
+    model.fit()
+    return {"fit_seconds": time.perf_counter() - start, "estimate": float(model.coef[0]),
+            "std_error": float(model.se[0]), **DOUBLEML_IRM}
+
+
+def _child_stage(stage_name: str, workspace: Path, scale: str, seed: int, n_boot: int, jobs: int = 1) -> dict:
     """Run one stage in this (child) process and report its own measurements."""
     import resource
 
@@ -79,7 +109,9 @@ def _child_stage(stage_name: str, workspace: Path, scale: str, seed: int, n_boot
         info["sql_seconds"] = run_results.get("elapsed_time")
         info["model_seconds"] = {r["unique_id"].split(".")[-1]: r["execution_time"] for r in run_results["results"]}
     elif stage_name in {"long_term", "mediation"}:
-        run_study(paths, stage_name, StudySettings(n_boot=n_boot, seed=seed), matrix)
+        run_study(paths, stage_name, StudySettings(n_boot=n_boot, seed=seed, jobs=jobs), matrix)
+    elif stage_name == "doubleml_irm":
+        info.update(_doubleml_irm(paths, seed))
     elif stage_name == "report":
         from kuairec_causal.report import build_report
 
@@ -91,8 +123,9 @@ def _child_stage(stage_name: str, workspace: Path, scale: str, seed: int, n_boot
     return info
 
 
-def _run_child(stage_name: str, workspace: Path, scale: str, seed: int, n_boot: int) -> dict:
-    command = [sys.executable, "-m", "kuairec_causal.bench", stage_name, str(workspace), scale, str(seed), str(n_boot)]
+def _run_child(stage_name: str, workspace: Path, scale: str, seed: int, n_boot: int, jobs: int = 1) -> dict:
+    command = [sys.executable, "-m", "kuairec_causal.bench", stage_name, str(workspace), scale, str(seed), str(n_boot),
+               str(jobs)]
     env = {**os.environ, "KUAIREC_PROGRESS": os.environ.get("KUAIREC_PROGRESS", "1")}
     completed = subprocess.run(command, env=env, stdout=subprocess.PIPE, text=True)
     if completed.returncode != 0:
@@ -122,24 +155,30 @@ def machine() -> dict:
 
 
 def run_benchmark(scale: str, seed: int = 20200705, repeats: int = 3, n_boot: int = 200,
-                  stages: tuple[str, ...] = STAGES, keep_workspace: bool = False) -> dict:
+                  stages: tuple[str, ...] = STAGES, keep_workspace: bool = False, jobs: int = 1) -> dict:
     paths = Paths.from_environment()
+    if "doubleml_irm" in stages and importlib.util.find_spec("doubleml") is None:
+        log("bench: doubleml is not installed (pip install '.[bench]'); skipping the DoubleML IRM reference")
+        stages = tuple(name for name in stages if name != "doubleml_irm")
     workspace = paths.root / "bench" / "tmp" / scale
     if workspace.exists() and "simulate" in stages:
         shutil.rmtree(workspace)
     workspace.mkdir(parents=True, exist_ok=True)
-    results: dict = {"scale": scale, "seed": seed, "n_boot": n_boot, "date": date.today().isoformat(),
+    results: dict = {"scale": scale, "seed": seed, "n_boot": n_boot, "jobs": jobs, "date": date.today().isoformat(),
                      "machine": machine(), "stages": {}}
     for stage_name in stages:
         runs = []
         for attempt in range(repeats if stage_name in REPEATED else 1):
             log(f"bench {scale}: {stage_name} (run {attempt + 1})")
-            runs.append(_run_child(stage_name, workspace, scale, seed, n_boot))
+            runs.append(_run_child(stage_name, workspace, scale, seed, n_boot, jobs))
         seconds = [r["seconds"] for r in runs]
         summary = {"runs": len(runs), "seconds_median": statistics.median(seconds), "seconds_all": seconds,
                    "peak_mb_max": max(r["peak_mb"] for r in runs)}
         if "rows" in runs[-1]:
             summary["rows"] = runs[-1]["rows"]
+        if "fit_seconds" in runs[-1]:
+            summary["fit_seconds_median"] = statistics.median(r["fit_seconds"] for r in runs)
+            summary["estimate"], summary["std_error"] = runs[-1]["estimate"], runs[-1]["std_error"]
         if "sql_seconds" in runs[-1]:
             summary["sql_seconds_median"] = statistics.median(r["sql_seconds"] for r in runs)
             summary["model_seconds"] = runs[-1]["model_seconds"]
@@ -165,14 +204,27 @@ def _derive(results: dict) -> None:
     if "long_term" in stages and "mediation" in stages:
         derived["estimators"] = {"seconds": stages["long_term"]["seconds_median"] + stages["mediation"]["seconds_median"],
                                  "peak_mb": max(stages["long_term"]["peak_mb_max"], stages["mediation"]["peak_mb_max"])}
+        if "doubleml_irm" in stages:
+            derived["estimators"]["vs_doubleml_irm"] = (derived["estimators"]["seconds"]
+                                                        / stages["doubleml_irm"]["fit_seconds_median"])
     checks = []
     for (scale, name), target in TARGETS.items():
         if scale != results["scale"] or name not in derived or derived[name].get("seconds") is None:
             continue
         for metric, limit in target.items():
+            if metric not in derived[name]:
+                continue
             value = derived[name][metric]
             checks.append({"measure": name, "metric": metric, "value": value, "target": limit, "met": value <= limit})
     results["derived"], results["targets"] = derived, checks
+
+
+def _irm_cell(results: dict) -> str:
+    irm = results["stages"].get("doubleml_irm")
+    if irm is None:
+        return "-"
+    ratio = results["derived"].get("estimators", {}).get("vs_doubleml_irm")
+    return f"{irm['fit_seconds_median']:.1f}" + (f" ({ratio:.2f}x)" if ratio is not None else "")
 
 
 def _publish(root: Path, results: dict) -> None:
@@ -185,8 +237,8 @@ def _publish(root: Path, results: dict) -> None:
         table.write_text(
             "# Benchmark results\n\nOne line per clean run of `kuairec-causal bench` (stage medians in seconds; "
             "peak memory in MB; details in the JSON file).\n\n"
-            "| date | scale | simulate | ingest | dbt build (SQL) | long-term | mediation | report | ingest+build peak MB | machine | file |\n"
-            "|---|---|---|---|---|---|---|---|---|---|---|\n"
+            "| date | scale | simulate | ingest | dbt build (SQL) | long-term | mediation | report | ingest+build peak MB | machine | file | jobs | DoubleML IRM fit (estimators / IRM) |\n"
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
         )
     stages = results["stages"]
 
@@ -200,12 +252,14 @@ def _publish(root: Path, results: dict) -> None:
     m = results["machine"]
     line = (f"| {results['date']} | {results['scale']} | {cell('simulate')} | {cell('ingest')} | {build_cell} | "
             f"{cell('long_term')} | {cell('mediation')} | {cell('report')} | {peak_cell} | "
-            f"{m['cores']} cores, {m['memory_gb']} GB, duckdb {m['duckdb']} | [{path.name}](results/{path.name}) |\n")
+            f"{m['cores']} cores, {m['memory_gb']} GB, duckdb {m['duckdb']} | [{path.name}](results/{path.name}) | "
+            f"{results.get('jobs', 1)} | {_irm_cell(results)} |\n")
     with table.open("a") as handle:
         handle.write(line)
     log(f"bench results: {path}")
 
 
 if __name__ == "__main__":
-    stage_arg, workspace_arg, scale_arg, seed_arg, boot_arg = sys.argv[1:6]
-    print(json.dumps(_child_stage(stage_arg, Path(workspace_arg), scale_arg, int(seed_arg), int(boot_arg))))
+    stage_arg, workspace_arg, scale_arg, seed_arg, boot_arg, jobs_arg = sys.argv[1:7]
+    print(json.dumps(_child_stage(stage_arg, Path(workspace_arg), scale_arg, int(seed_arg), int(boot_arg),
+                                  int(jobs_arg))))

@@ -17,7 +17,7 @@ SCALE_HELP = "tiny: test fixture; ci: coverage tests; small: the default demo (r
 def _settings(args: argparse.Namespace):
     from kuairec_causal.studies.common import StudySettings
 
-    return StudySettings(n_boot=args.n_boot, seed=args.seed, n_folds=args.folds)
+    return StudySettings(n_boot=args.n_boot, seed=args.seed, n_folds=args.folds, jobs=args.jobs)
 
 
 def _simulate(args: argparse.Namespace) -> int:
@@ -118,16 +118,36 @@ def _bench(args: argparse.Namespace) -> int:
     from kuairec_causal.bench import STAGES, run_benchmark
 
     stages = tuple(args.stages.split(",")) if args.stages else STAGES
-    results = run_benchmark(args.scale, seed=args.seed, repeats=args.repeats, n_boot=args.n_boot, stages=stages)
+    results = run_benchmark(args.scale, seed=args.seed, repeats=args.repeats, n_boot=args.n_boot, stages=stages,
+                            jobs=args.jobs)
     for check in results["targets"]:
         status = "met" if check["met"] else "MISSED"
         print(f"  {check['measure']:<14} {check['metric']:<8} {check['value']:10.1f} (target {check['target']:.0f}): {status}")
     return 0
 
 
+def _jobs(text: str) -> int:
+    try:
+        jobs = int(text)
+    except ValueError:
+        jobs = 0
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer; got {text!r}")
+    return jobs
+
+
+def _add_jobs_option(command: argparse.ArgumentParser) -> None:
+    from kuairec_causal.estimators import available_cores
+
+    command.add_argument("--jobs", type=_jobs, default=available_cores(),
+                         help="worker processes of the estimator stage (default: the cores available, "
+                              f"{available_cores()} here); the results do not depend on it")
+
+
 def _add_estimation_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--n-boot", type=int, default=200, help="user-cluster bootstrap replicates (default 200)")
     command.add_argument("--folds", type=int, default=5, help="cross-fitting folds, grouped by user (default 5)")
+    _add_jobs_option(command)
 
 
 def _add_target_option(command: argparse.ArgumentParser) -> None:
@@ -190,7 +210,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--seed", type=int, default=20200705)
     bench.add_argument("--repeats", type=int, default=3, help="runs of the cheap stages (median reported)")
     bench.add_argument("--n-boot", type=int, default=200)
-    bench.add_argument("--stages", help="comma-separated subset of simulate,ingest,build,long_term,mediation,report")
+    bench.add_argument("--stages", help="comma-separated subset of simulate,ingest,build,long_term,mediation,report"
+                                        " (and doubleml_irm, the reference fit: pip install '.[bench]')")
+    _add_jobs_option(bench)
     bench.set_defaults(handler=_bench)
     return parser
 

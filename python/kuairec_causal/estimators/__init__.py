@@ -47,8 +47,9 @@ from .gcomp import g_computation
 from .learners import (OLS, BinaryGLM, feature_importances, fit_learner, lightgbm_classifier, lightgbm_regressor,
                        logistic_learner, logit_glm, ols_learner, predict_mean, probit_glm, ridge_learner,
                        xgboost_classifier, xgboost_regressor)
-from .mediation import CrossFitMediationResult, mediation_crossfit, mediation_gformula
+from .mediation import CrossFitMediationResult, mediation_crossfit, mediation_crossfit_outcomes, mediation_gformula
 from .msm import MSMFamily, ipw_msm, ipw_msm_family, msm_effect
+from ._parallel import available_cores, parallel_map
 from .paths import path_model
 from .propensity import PropensityResult, fit_propensity
 from .results import EffectEstimate, EffectSet, compare_estimates
@@ -64,7 +65,7 @@ __all__ = [
     "compare_estimates", "cross_fit_predict", "effect_moderators", "effective_sample_size", "evalue_difference",
     "evalue_effect", "evalue_or", "evalue_rr", "feature_importances", "fit_design", "fit_learner",
     "fit_propensity", "g_computation", "grouped_folds", "ipw_msm", "ipw_msm_family", "ipw_weights", "lightgbm_classifier",
-    "lightgbm_regressor", "logistic_learner", "logit_glm", "mediation_crossfit", "mediation_gformula",
+    "lightgbm_regressor", "logistic_learner", "logit_glm", "mediation_crossfit", "mediation_crossfit_outcomes", "mediation_gformula",
     "mediation_rho_sensitivity", "msm_effect", "ols_learner", "path_model", "percentile_interval",
     "predict_mean", "probit_glm", "regression_metrics", "ridge_learner", "segment_effects", "weight_diagnostics",
     "xgboost_classifier", "xgboost_regressor",

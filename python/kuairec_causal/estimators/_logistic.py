@@ -27,6 +27,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
+from ._moments import cluster_grams
 from .bootstrap import cluster_sums
 from .learners import BinaryGLM
 
@@ -79,7 +80,7 @@ class LogisticReplicates:
         self.start = self._solve_exact(np.ones(len(a)), np.zeros(self.design.shape[1]),
                                        self._penalty(np.ones((1, n_clusters)))[0])
         p = expit(self.design @ self.start)
-        self.cluster_hessians = _cluster_grams(self.design, w * p * (1 - p), codes, n_clusters)
+        self.cluster_hessians = cluster_grams(self.design, w * p * (1 - p), codes, n_clusters)
 
     def _penalty(self, counts: np.ndarray) -> np.ndarray:
         """Diagonal penalty (B x p+1) on the coefficients of the shifted raw columns."""
@@ -161,15 +162,3 @@ class LogisticReplicates:
 def _gram(design: np.ndarray, weight: np.ndarray) -> np.ndarray:
     scaled = design * np.sqrt(weight)[:, None]
     return scaled.T @ scaled
-
-
-def _cluster_grams(design: np.ndarray, weight: np.ndarray, codes: np.ndarray, n_clusters: int) -> np.ndarray:
-    """(G x p x p) per-cluster sums of weight * x x'."""
-    order = np.argsort(codes, kind="stable")
-    bounds = np.searchsorted(codes[order], np.arange(n_clusters + 1))
-    scaled = design * np.sqrt(weight)[:, None]
-    grams = np.zeros((n_clusters, design.shape[1], design.shape[1]))
-    for g in np.flatnonzero(np.diff(bounds)):
-        part = scaled[order[bounds[g]:bounds[g + 1]]]
-        grams[g] = part.T @ part
-    return grams

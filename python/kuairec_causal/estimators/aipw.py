@@ -24,7 +24,6 @@ import pandas as pd
 from scipy import stats
 
 from kuairec_causal.errors import ParameterError
-from kuairec_causal.progress import progress
 
 from ._checks import (as_names, check_alpha, check_bounds, check_choice, check_int, check_n_boot, check_seed,
                       check_weights, factorize)
@@ -335,6 +334,7 @@ def effect_moderators(
     n_folds: int = 5,
     seed: int = 0,
     weights: np.ndarray | None = None,
+    n_jobs: int | None = 1,
 ) -> ModeratorResult:
     """Which pre-treatment covariates move the effect: regress the scores on ``X``.
 
@@ -358,10 +358,14 @@ def effect_moderators(
     w = None if weights is None else check_weights(weights)
     folds = grouped_folds(codes, n_folds, seed)
     fitter = RowFitter(learner, matrix, scores)
-    predicted = np.empty(len(scores))
-    for k in progress(range(n_folds), desc="effect moderators"):
+
+    def fold_predictions(k: int) -> np.ndarray:
         train, test = np.flatnonzero(folds != k), np.flatnonzero(folds == k)
-        predicted[test] = fitter.predict(fitter.fit(train, None if w is None else w[train]), test)
+        return fitter.predict(fitter.fit(train, None if w is None else w[train]), test)
+
+    predicted = np.empty(len(scores))
+    for k, values in enumerate(parallel_map(fold_predictions, range(n_folds), n_jobs, "effect moderators")):
+        predicted[folds == k] = values
     importances = feature_importances(fit_learner(learner, matrix, scores, w), names)
     return ModeratorResult(importances=importances, predicted=predicted,
                            buckets=_buckets(scores, predicted, codes, w, n_buckets))

@@ -15,7 +15,7 @@ same resamples and their replicate arrays can be differenced.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -43,8 +43,13 @@ def cluster_bootstrap(
     seed: int = 0,
     desc: str = "cluster bootstrap",
     n_jobs: int | None = 1,
+    replicate_seed: Sequence[int] | None = None,
 ) -> np.ndarray:
     """Replicates of ``statistic(rows, multiplicities)`` under the cluster bootstrap.
+
+    With ``replicate_seed`` the statistic also receives a random generator of its own per
+    replicate, seeded by (``*replicate_seed``, replicate index): its draws do not depend on which
+    process runs the replicate or on the order replicates run in.
 
     ``clusters`` holds one label per row. Returns shape (n_boot,) for a scalar statistic or
     (n_boot, k) for a vector one. A replicate where the statistic returns NaN (e.g. no treated
@@ -60,7 +65,8 @@ def cluster_bootstrap(
         for b in chunk:
             row_counts = counts[b][codes]
             rows = np.flatnonzero(row_counts)
-            results.append(np.asarray(statistic(rows, row_counts[rows].astype(float)), dtype=float))
+            extra = () if replicate_seed is None else (np.random.default_rng([*replicate_seed, b]),)
+            results.append(np.asarray(statistic(rows, row_counts[rows].astype(float), *extra), dtype=float))
         return results
 
     return np.array(flatten(parallel_map(replicates, task_chunks(n_boot, n_jobs), n_jobs, desc=desc)))

@@ -10,9 +10,9 @@ from sklearn.metrics import brier_score_loss, log_loss, mean_absolute_error, mea
 from sklearn.model_selection import GroupKFold
 
 from kuairec_causal.errors import ParameterError
-from kuairec_causal.progress import progress
 
 from ._checks import check_int, check_seed
+from ._parallel import parallel_map
 from .learners import fit_learner, predict_mean
 
 
@@ -30,13 +30,18 @@ def grouped_folds(codes: np.ndarray, n_folds: int, seed: int) -> np.ndarray:
 
 
 def cross_fit_predict(learner, X: np.ndarray, y: np.ndarray, folds: np.ndarray,
-                      sample_weight: np.ndarray | None = None, desc: str = "cross-fitting") -> np.ndarray:
-    """Out-of-fold E[y | X] (probabilities for classifiers)."""
-    pred = np.empty(len(y))
-    for k in progress(range(int(folds.max()) + 1), desc=desc):
+                      sample_weight: np.ndarray | None = None, desc: str = "cross-fitting",
+                      n_jobs: int | None = 1) -> np.ndarray:
+    """Out-of-fold E[y | X] (probabilities for classifiers); folds fitted on ``n_jobs`` processes."""
+
+    def fold_predictions(k: int) -> np.ndarray:
         train, test = folds != k, folds == k
         model = fit_learner(learner, X[train], y[train], None if sample_weight is None else sample_weight[train])
-        pred[test] = predict_mean(model, X[test])
+        return predict_mean(model, X[test])
+
+    pred = np.empty(len(y))
+    for k, values in enumerate(parallel_map(fold_predictions, range(int(folds.max()) + 1), n_jobs, desc)):
+        pred[folds == k] = values
     return pred
 
 

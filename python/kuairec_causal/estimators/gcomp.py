@@ -18,7 +18,7 @@ import pandas as pd
 from ._checks import check_alpha, check_choice, check_int, check_n_boot, check_seed
 from ._data import CausalData, prepare, weighted_mean
 from ._fitting import OutcomeModel
-from ._moments import cluster_moments, replicate_column_means, solve_replicates, supports_moments
+from ._moments import ClusterMoments, feature_map, replicate_column_means, solve, supports_moments
 from ._parallel import parallel_map
 from ._threads import single_threaded
 from .bootstrap import cluster_bootstrap, cluster_multiplicities, percentile_interval
@@ -113,25 +113,30 @@ def g_computation(
 
 
 def _moment_replicates(learner, prep: CausalData, strategy: str, n_boot: int, seed: int) -> np.ndarray:
-    """[effect, mean Y(1), mean Y(0)] per replicate for an affine learner (see :mod:`._moments`):
-    the mean prediction over a replicate's rows is the prediction at their mean covariates."""
+    """[effect, mean Y(1), mean Y(0)] per replicate for a least-squares learner (see :mod:`._moments`):
+    the mean prediction over a replicate's rows is the prediction at their mean features."""
     counts = cluster_multiplicities(prep.n_clusters, n_boot, seed).astype(float)
     w, codes, n_clusters = prep.base_weights, prep.codes, prep.n_clusters
-    x_mean = replicate_column_means(prep.X, w, codes, n_clusters, counts)
-    x_shift, y_shift = w @ prep.X / w.sum(), weighted_mean(prep.y, w)
+    features = feature_map(learner)
+
+    def mean_prediction(frame: np.ndarray, coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:
+        means = replicate_column_means(features(frame), w, codes, n_clusters, counts)
+        return intercept + np.einsum("bp,bp->b", means, coef)
+
     if strategy == "s":  # the treatment is the first column of the design
-        design = np.column_stack([prep.a, prep.X])
-        moments = cluster_moments(design, prep.y, w, codes, n_clusters, np.r_[weighted_mean(prep.a, w), x_shift],
-                                  y_shift)
-        coef, intercept = solve_replicates(learner, moments, counts)
-        mean0 = intercept + np.einsum("bp,bp->b", x_mean, coef[:, 1:])
-        mean1 = mean0 + coef[:, 0]
+        design = features(np.column_stack([prep.a, prep.X]))
+        totals = ClusterMoments(np.column_stack([design, prep.y]), w, codes, n_clusters).totals(counts)
+        coef, intercept = solve(learner, totals, range(design.shape[1]), design.shape[1])
+        mean1, mean0 = (mean_prediction(np.column_stack([np.full(prep.n, arm), prep.X]), coef, intercept)
+                        for arm in (1.0, 0.0))
     else:
         arm_means = []
         for arm in (1.0, 0.0):
             keep = prep.a == arm
-            moments = cluster_moments(prep.X[keep], prep.y[keep], w[keep], codes[keep], n_clusters, x_shift, y_shift)
-            coef, intercept = solve_replicates(learner, moments, counts)
-            arm_means.append(intercept + np.einsum("bp,bp->b", x_mean, coef))
+            design = features(prep.X[keep])
+            totals = ClusterMoments(np.column_stack([design, prep.y[keep]]), w[keep], codes[keep],
+                                    n_clusters).totals(counts)
+            coef, intercept = solve(learner, totals, range(design.shape[1]), design.shape[1])
+            arm_means.append(mean_prediction(prep.X, coef, intercept))
         mean1, mean0 = arm_means
     return np.column_stack([mean1 - mean0, mean1, mean0])

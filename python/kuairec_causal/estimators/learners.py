@@ -35,8 +35,14 @@ class OLS(RegressorMixin, BaseEstimator):
     equal statsmodels' WLS; integer weights give exactly the fit on duplicated rows.
     """
 
+    def features(self, X) -> np.ndarray:
+        """The regression features of input rows ``X``: the columns themselves. A subclass may
+        return other columns (products, transforms); fit and predict then use those, and the
+        bootstrap still refits from per-cluster sums (:mod:`._moments`)."""
+        return np.asarray(X, dtype=float)
+
     def fit(self, X, y, sample_weight=None):
-        X = np.asarray(X, dtype=float)
+        X = self.features(X)
         y = np.asarray(y, dtype=float)
         w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
         total = w.sum()
@@ -51,7 +57,7 @@ class OLS(RegressorMixin, BaseEstimator):
         return self
 
     def predict(self, X):
-        return np.asarray(X, dtype=float) @ self.coef_ + self.intercept_
+        return self.features(X) @ self.coef_ + self.intercept_
 
 
 def ols_coefficients(gram: np.ndarray, moment: np.ndarray) -> np.ndarray:

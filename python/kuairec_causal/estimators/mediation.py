@@ -27,12 +27,14 @@ import pandas as pd
 from sklearn.base import is_classifier
 
 from kuairec_causal.errors import ParameterError
-from kuairec_causal.progress import progress
 
-from ._checks import check_alpha, check_choice, check_int, check_n_boot, check_seed, is_binary
+from ._checks import as_names, check_alpha, check_choice, check_int, check_n_boot, check_seed, is_binary
 from ._data import CausalData, prepare, weighted_mean
+from ._moments import (ClusterMoments, cluster_cross_products, feature_map, replicate_column_means, solve,
+                       supports_moments)
+from ._parallel import parallel_map
 from ._threads import single_threaded
-from .bootstrap import bootstrap_weighted_means, cluster_bootstrap
+from .bootstrap import bootstrap_weighted_means, cluster_bootstrap, cluster_multiplicities, cluster_sums
 from .crossfit import grouped_folds, nuisance_table, regression_metrics
 from .learners import (describe_learner, feature_importances, fit_learner, is_linear_regressor, logit_glm,
                        ols_learner, predict_mean, resolve_learner)
@@ -70,6 +72,18 @@ class _OutcomeFrame:
             self.buffer[:, 2] = self.buffer[:, 0] * self.buffer[:, 1]
         return predict_mean(self.model, self.buffer)
 
+    def stacked(self, settings: list[tuple[float, np.ndarray]]) -> list[np.ndarray]:
+        """Predictions for several (a, m) settings from one call on the stacked rows (the same
+        values as one call per setting: every row is predicted on its own)."""
+        n = len(self.buffer)
+        frame = np.tile(self.buffer, (len(settings), 1))
+        for j, (a, m) in enumerate(settings):
+            part = frame[j * n:(j + 1) * n]
+            part[:, 0], part[:, 1] = a, m
+            if self.interaction:
+                part[:, 2] = part[:, 0] * part[:, 1]
+        return np.split(predict_mean(self.model, frame), len(settings))
+
 
 def outcome_features(a: np.ndarray, m: np.ndarray, X: np.ndarray, interaction: bool) -> np.ndarray:
     head = [a, m, a * m] if interaction else [a, m]
@@ -103,8 +117,9 @@ def _counterfactuals(mediator_model, outcome_model, X: np.ndarray, config: _Conf
         prob = None if pool_weights is None else pool_weights / pool_weights.sum()
         for _ in range(config.n_mc):
             noise = pool[rng.choice(len(pool), size=len(X), p=prob)]
-            for (a, am), total in sums.items():
-                total += f(a, mediator[am] + noise)
+            predictions = f.stacked([(a, mediator[am] + noise) for a, am in sums])
+            for total, values in zip(sums.values(), predictions):
+                total += values
         for (a, am), total in sums.items():
             out[f"y{a}{am}"] = total / config.n_mc
     for j, value in enumerate(config.cde_values):
@@ -259,6 +274,8 @@ def mediation_gformula(
     n_boot: int = 200,
     seed: int = 0,
     alpha: float = 0.05,
+    linear_fast_path: bool = True,
+    n_jobs: int | None = 1,
 ) -> EffectSet:
     """Natural (in)direct effects by the parametric / ML g-formula.
 
@@ -266,8 +283,11 @@ def mediation_gformula(
     A*M term. ``outcome_learner`` may be 'logit' / 'probit' (statsmodels GLM, binary outcome) or
     any scikit-learn learner. CDEs are evaluated at ``cde_values`` or at the ``cde_quantiles`` of
     M (fixed across bootstrap replicates); for a binary M at 0 and 1. The bootstrap refits both
-    models in every replicate. Monte Carlo residual pools come from in-sample residuals -- right
-    for parametric mediator models; with flexible ones prefer :func:`mediation_crossfit`.
+    models in every replicate: with least-squares models and plug-in integration (and
+    ``linear_fast_path``) from per-cluster moment sums (:mod:`._moments`, the same fits without a
+    pass over the rows per replicate), otherwise on the rows, spread over ``n_jobs`` processes.
+    Monte Carlo residual pools come from in-sample residuals -- right for parametric mediator
+    models; with flexible ones prefer :func:`mediation_crossfit`.
     """
     alpha, n_boot, seed = check_alpha(alpha), check_n_boot(n_boot), check_seed(seed)
     setup = _setup(data, treatment, mediator, outcome, covariates, categorical, cluster, weights, mediator_learner,
@@ -275,19 +295,80 @@ def mediation_gformula(
     prep, w = setup.prep, setup.prep.base_weights
     point = _sample_means(setup, np.arange(prep.n), w, np.random.default_rng([seed, 1]))
     replicates = None
-    if n_boot:
-        rng = np.random.default_rng([seed, 2])  # Monte Carlo draws inside replicates, in replicate order
+    if n_boot and linear_fast_path:
+        replicates = _moment_replicates(setup, n_boot, seed)
+    if n_boot and replicates is None:
 
-        def statistic(rows: np.ndarray, mult: np.ndarray) -> np.ndarray:
+        def statistic(rows: np.ndarray, mult: np.ndarray, rng: np.random.Generator) -> np.ndarray:
             if prep.a[rows].min() == prep.a[rows].max():
                 return np.full(len(setup.config.keys), np.nan)
             values = _sample_means(setup, rows, w[rows] * mult, rng)
             return np.array([values[k] for k in setup.config.keys])
 
-        matrix = cluster_bootstrap(statistic, prep.codes, n_boot, seed, desc="mediation bootstrap")
+        # Monte Carlo draws inside replicate b come from the generator (seed, 2, b)
+        matrix = cluster_bootstrap(statistic, prep.codes, n_boot, seed, desc="mediation bootstrap", n_jobs=n_jobs,
+                                   replicate_seed=(seed, 2))
         replicates = {k: matrix[:, j] for j, k in enumerate(setup.config.keys)}
     method = f"mediation g-formula ({setup.config.integration})"
     return _effect_set(method, point, replicates, setup.config, prep, alpha, _diagnostics(setup))
+
+
+def _moment_replicates(setup: _Setup, n_boot: int, seed: int) -> dict[str, np.ndarray] | None:
+    """Replicates of the potential-outcome means with both models refitted from per-cluster
+    moment sums; None unless both are least-squares learners and M enters by plug-in.
+
+    The outcome model's features are affine in M for fixed A and X (checked): a row's
+    prediction at mediator value m is u_a . c + m (v_a . c) + c0, and the mediator model's is
+    s_a' . d + d0. A replicate's mean of Y(a, M(a')) is therefore mean(u_a) . c + c0 +
+    c' mean(v_a s_a') d + d0 mean(v_a) . c: column means and cross-moments of fixed per-row
+    features, all of them per-cluster sums combined with the replicate's multiplicities."""
+    config, prep = setup.config, setup.prep
+    learners = (setup.mediator_learner, setup.outcome_learner)
+    if config.integration != "plugin" or not all(supports_moments(learner) for learner in learners):
+        return None
+    mediator_features, outcome_features_of = (feature_map(learner) for learner in learners)
+    w, codes, n_clusters, n = prep.base_weights, prep.codes, prep.n_clusters, prep.n
+
+    def outcome_frame(a: float, m: float, rows: slice = slice(None)) -> np.ndarray:
+        size = len(prep.X[rows])
+        return outcome_features_of(outcome_features(np.full(size, a), np.full(size, m), prep.X[rows],
+                                                    config.interaction))
+
+    base = {a: outcome_frame(a, 0.0) for a in (1.0, 0.0)}
+    slope = {a: outcome_frame(a, 1.0) - base[a] for a in (1.0, 0.0)}
+    probe = slice(0, min(n, 200))
+    if not all(np.allclose(outcome_frame(a, 2.0, probe), base[a][probe] + 2 * slope[a][probe], rtol=1e-12,
+                           atol=1e-12) for a in (1.0, 0.0)):
+        return None
+    used = np.flatnonzero(np.any(slope[1.0] != 0, axis=0) | np.any(slope[0.0] != 0, axis=0))
+    counts = cluster_multiplicities(n_clusters, n_boot, seed).astype(float)
+    coefficients = []
+    for learner, design, target in ((setup.mediator_learner, mediator_features(setup.mediator_X), prep.m),
+                                    (setup.outcome_learner, outcome_features_of(setup.outcome_X), prep.y)):
+        totals = ClusterMoments(np.column_stack([design, target]), w, codes, n_clusters).totals(counts)
+        coefficients.append(solve(learner, totals, range(design.shape[1]), design.shape[1]))
+    (d, d0), (c, c0) = coefficients
+    mediator = {a: mediator_features(np.column_stack([np.full(n, a), prep.X])) for a in (1.0, 0.0)}
+
+    def means(frame: np.ndarray) -> np.ndarray:
+        return replicate_column_means(frame, w, codes, n_clusters, counts)
+
+    slopes = np.column_stack([slope[1.0][:, used], slope[0.0][:, used]])
+    mediators = np.column_stack([mediator[1.0], mediator[0.0]])
+    cross_sums = counts @ cluster_cross_products(slopes, mediators, w, codes, n_clusters).reshape(n_clusters, -1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cross = (cross_sums / (counts @ cluster_sums(w, codes, n_clusters))).reshape(n_boot, slopes.shape[1], -1)
+    k, p = len(used), mediator[1.0].shape[1]
+    mean_base = {a: np.einsum("bp,bp->b", means(base[a]), c) + c0 for a in (1.0, 0.0)}
+    mean_slope = {a: np.einsum("bp,bp->b", means(slope[a][:, used]), c[:, used]) for a in (1.0, 0.0)}
+    out = {f"m{int(a)}": np.einsum("bp,bp->b", means(mediator[a]), d) + d0 for a in (1.0, 0.0)}
+    for a, am in ((1, 1), (1, 0), (0, 0), (0, 1)):
+        block = cross[:, (1 - a) * k:(2 - a) * k, (1 - am) * p:(2 - am) * p]
+        out[f"y{a}{am}"] = (mean_base[float(a)] + np.einsum("bk,bkp,bp->b", c[:, used], block, d)
+                            + d0 * mean_slope[float(a)])
+    for j, value in enumerate(config.cde_values):
+        out[f"cde{j}"] = mean_base[1.0] - mean_base[0.0] + value * (mean_slope[1.0] - mean_slope[0.0])
+    return out
 
 
 def _sample_means(setup: _Setup, rows: np.ndarray, weight: np.ndarray, rng: np.random.Generator) -> dict:
@@ -332,33 +413,109 @@ def mediation_crossfit(
     seed: int = 0,
     alpha: float = 0.05,
     importances: bool = True,
+    n_jobs: int | None = 1,
 ) -> CrossFitMediationResult:
     """Cross-fitted g-formula mediation: models fitted on the other folds (grouped by cluster)
     predict M(0), M(1), Y(0,M(0)), Y(1,M(0)), Y(1,M(1)), Y(0,M(1)) for each held-out row.
 
     Monte Carlo residual pools are the out-of-fold mediator residuals of the training rows (honest
-    noise for flexible learners). Intervals: cluster bootstrap over the row-level predictions
-    (models not refitted; reflects sampling of rows given the fitted nuisances). With
-    ``importances``, full-sample models are fitted once for feature importances.
+    noise for flexible learners); fold k draws from the generator (seed, 3, k). Intervals: cluster
+    bootstrap over the row-level predictions (models not refitted; reflects sampling of rows given
+    the fitted nuisances). With ``importances``, full-sample models are fitted once for feature
+    importances. Folds are fitted on ``n_jobs`` processes (the result does not depend on it).
     """
+    return mediation_crossfit_outcomes(
+        data, treatment, mediator, [outcome], covariates, categorical, cluster, weights, mediator_learner,
+        outcome_learner, interaction, mediator_type, integration, n_mc, cde_values, cde_quantiles, n_folds, n_boot,
+        seed, alpha, importances, n_jobs)[outcome]
+
+
+@single_threaded
+def mediation_crossfit_outcomes(
+    data: pd.DataFrame,
+    treatment: str,
+    mediator: str,
+    outcomes: Sequence[str] | str,
+    covariates: Sequence[str] | str | None = (),
+    categorical: Sequence[str] | str | None = (),
+    cluster: str | None = None,
+    weights: str | np.ndarray | None = None,
+    mediator_learner="auto",
+    outcome_learner="ols",
+    interaction: bool = True,
+    mediator_type: str = "auto",
+    integration: str = "auto",
+    n_mc: int = 20,
+    cde_values: Sequence[float] | None = None,
+    cde_quantiles: Sequence[float] | None = (0.1, 0.9),
+    n_folds: int = 5,
+    n_boot: int = 200,
+    seed: int = 0,
+    alpha: float = 0.05,
+    importances: bool | Sequence[str] = True,
+    n_jobs: int | None = 1,
+) -> dict[str, CrossFitMediationResult]:
+    """:func:`mediation_crossfit` for several outcomes, keyed by outcome: one set of folds and
+    one mediator model per fold for all of them, and the same bootstrap resamples.
+    ``importances``: True, False or the outcomes whose full-sample models are fitted for them."""
     alpha, n_boot, seed = check_alpha(alpha), check_n_boot(n_boot), check_seed(seed)
-    setup = _setup(data, treatment, mediator, outcome, covariates, categorical, cluster, weights, mediator_learner,
-                   outcome_learner, interaction, mediator_type, integration, n_mc, cde_values, cde_quantiles)
+    outcomes = as_names(outcomes, "outcomes")
+    setups = {o: _setup(data, treatment, mediator, o, covariates, categorical, cluster, weights, mediator_learner,
+                        outcome_learner, interaction, mediator_type, integration, n_mc, cde_values, cde_quantiles)
+              for o in outcomes}
+    setup = setups[outcomes[0]]
     prep, config, w = setup.prep, setup.config, setup.prep.base_weights
     folds = grouped_folds(prep.codes, n_folds, seed)
-    mediator_models, m_hat = _crossfit_mediator(setup, folds, w)
+    wanted = set(outcomes) if importances is True else set() if importances is False else set(importances)
+
+    def fit_mediator(k: int):
+        if k < 0:  # full-sample fit for importances
+            return fit_learner(setup.mediator_learner, setup.mediator_X, prep.m, prep.weights)
+        rows = np.flatnonzero(folds != k)
+        return fit_learner(setup.mediator_learner, setup.mediator_X[rows], prep.m[rows], w[rows])
+
+    mediator_tasks = list(range(n_folds)) + ([-1] if wanted else [])
+    mediator_models = dict(zip(mediator_tasks, parallel_map(fit_mediator, mediator_tasks, n_jobs,
+                                                            "mediator cross-fitting")))
+    m_hat = np.empty(prep.n)
+    for k in range(n_folds):
+        m_hat[folds == k] = predict_mean(mediator_models[k], setup.mediator_X[folds == k])
     residuals = prep.m - m_hat
-    rng = np.random.default_rng([seed, 3])
-    rowwise = {k: np.empty(prep.n) for k in config.keys}
-    y_hat = np.empty(prep.n)
-    for k in progress(range(n_folds), desc="mediation cross-fitting"):
+
+    def fit_outcome(task: tuple[str, int]) -> tuple:
+        outcome, k = task
+        own = setups[outcome]
+        if k < 0:  # full-sample fit for importances
+            return fit_learner(own.outcome_learner, own.outcome_X, own.prep.y, prep.weights)
         train, test = np.flatnonzero(folds != k), np.flatnonzero(folds == k)
-        outcome_model = fit_learner(setup.outcome_learner, setup.outcome_X[train], prep.y[train], w[train])
-        y_hat[test] = predict_mean(outcome_model, setup.outcome_X[test])
+        model = fit_learner(own.outcome_learner, own.outcome_X[train], own.prep.y[train], w[train])
         pool = residuals[train] if config.integration == "monte_carlo" else None
-        part = _counterfactuals(mediator_models[k], outcome_model, prep.X[test], config, pool, w[train], rng)
-        for key, values in part.items():
-            rowwise[key][test] = values
+        part = _counterfactuals(mediator_models[k], model, prep.X[test], config, pool, w[train],
+                                np.random.default_rng([seed, 3, k]))
+        return predict_mean(model, own.outcome_X[test]), part
+
+    tasks = [(o, k) for o in outcomes for k in range(n_folds)] + [(o, -1) for o in outcomes if o in wanted]
+    fitted = dict(zip(tasks, parallel_map(fit_outcome, tasks, n_jobs, "mediation cross-fitting")))
+    results = {}
+    for outcome, own in setups.items():
+        rowwise = {key: np.empty(prep.n) for key in config.keys}
+        y_hat = np.empty(prep.n)
+        for k in range(n_folds):
+            test = folds == k
+            y_hat[test], part = fitted[(outcome, k)]
+            for key, values in part.items():
+                rowwise[key][test] = values
+        importance = ({} if outcome not in wanted else
+                      _importances(own, mediator_models[-1], fitted[(outcome, -1)]))
+        results[outcome] = _crossfit_result(own, rowwise, y_hat, m_hat, folds, importance, data.index, n_boot, seed,
+                                            alpha)
+    return results
+
+
+def _crossfit_result(setup: _Setup, rowwise: dict[str, np.ndarray], y_hat: np.ndarray, m_hat: np.ndarray,
+                     folds: np.ndarray, importances: dict[str, pd.Series], index: pd.Index, n_boot: int, seed: int,
+                     alpha: float) -> CrossFitMediationResult:
+    prep, config, w = setup.prep, setup.config, setup.prep.base_weights
     point = {k: weighted_mean(v, w) for k, v in rowwise.items()}
     replicates = None
     if n_boot:
@@ -368,26 +525,13 @@ def mediation_crossfit(
                                           np.tile(w, len(config.keys)), groups)
         replicates = {k: matrix[:, j] for j, k in enumerate(config.keys)}
     method = f"mediation g-formula, cross-fitted ({config.integration})"
+    n_folds = int(folds.max()) + 1
     base = _effect_set(method, point, replicates, config, prep, alpha, {**_diagnostics(setup), "n_folds": n_folds})
     metrics = nuisance_table({"mediator": regression_metrics(prep.m, m_hat, folds, prep.weights),
                               "outcome": regression_metrics(prep.y, y_hat, folds, prep.weights)})
-    return CrossFitMediationResult(
-        method=base.method, effects=base.effects, diagnostics=base.diagnostics,
-        row_effects=_row_effects(rowwise, folds, data.index),
-        nuisance_metrics=metrics,
-        importances=_importances(setup) if importances else {})
-
-
-def _crossfit_mediator(setup: _Setup, folds: np.ndarray, w: np.ndarray) -> tuple[list, np.ndarray]:
-    """Per-fold mediator models and out-of-fold predictions at the observed treatment."""
-    prep, models = setup.prep, []
-    m_hat = np.empty(prep.n)
-    for k in progress(range(int(folds.max()) + 1), desc="mediator cross-fitting"):
-        train, test = folds != k, folds == k
-        model = fit_learner(setup.mediator_learner, setup.mediator_X[train], prep.m[train], w[train])
-        m_hat[test] = predict_mean(model, setup.mediator_X[test])
-        models.append(model)
-    return models, m_hat
+    return CrossFitMediationResult(method=base.method, effects=base.effects, diagnostics=base.diagnostics,
+                                   row_effects=_row_effects(rowwise, folds, index), nuisance_metrics=metrics,
+                                   importances=importances)
 
 
 def _row_effects(rowwise: dict[str, np.ndarray], folds: np.ndarray, index: pd.Index) -> pd.DataFrame:
@@ -399,11 +543,8 @@ def _row_effects(rowwise: dict[str, np.ndarray], folds: np.ndarray, index: pd.In
     return frame
 
 
-def _importances(setup: _Setup) -> dict[str, pd.Series]:
-    prep, w = setup.prep, setup.prep.weights
-    names = prep.design.names
-    mediator_model = fit_learner(setup.mediator_learner, setup.mediator_X, prep.m, w)
-    outcome_model = fit_learner(setup.outcome_learner, setup.outcome_X, prep.y, w)
+def _importances(setup: _Setup, mediator_model, outcome_model) -> dict[str, pd.Series]:
+    names = setup.prep.design.names
     head = ["A", "M", "A_x_M"] if setup.config.interaction else ["A", "M"]
     return {"mediator": feature_importances(mediator_model, ["A", *names]),
             "outcome": feature_importances(outcome_model, [*head, *names])}

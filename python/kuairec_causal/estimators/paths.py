@@ -5,7 +5,8 @@
     total model      Y ~ A + X        c  = coefficient of A
 
 indirect = alpha * beta, total = c' + alpha * beta (equal to c for OLS on the same rows and
-weights). Intervals: cluster bootstrap refitting the three regressions.
+weights). Intervals: cluster bootstrap refitting the three regressions (from per-cluster moment
+sums: the same least-squares fits as on the resampled rows).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ import pandas as pd
 from ._checks import check_alpha, check_n_boot, check_seed
 from ._data import prepare
 from ._threads import single_threaded
-from .bootstrap import cluster_bootstrap
+from ._moments import ClusterMoments, residual_products, solve
+from .bootstrap import cluster_multiplicities
 from .learners import OLS
 from .results import EffectSet, from_replicates_or_point
 
@@ -67,6 +69,55 @@ def fit_linear_paths(a: np.ndarray, m: np.ndarray, y: np.ndarray, X: np.ndarray,
         r2=(_r2(m, fits["mediator"][1], w), _r2(y, fits["outcome"][1], w), _r2(y, fits["total"][1], w)))
 
 
+@dataclass
+class PathReplicates:
+    """The three regressions refitted in every bootstrap replicate (arrays over replicates):
+    coefficients, residual sums of squares ``ssr_*``, total sums of squares ``sst_*`` (about
+    the replicate mean), the residual cross-product of the total-effect and mediator models and
+    the total weight."""
+
+    alpha: np.ndarray
+    beta: np.ndarray
+    c_prime: np.ndarray
+    c_total: np.ndarray
+    ssr_mediator: np.ndarray
+    ssr_outcome: np.ndarray
+    ssr_total: np.ndarray
+    sst_mediator: np.ndarray
+    sst_outcome: np.ndarray
+    total_mediator_cross: np.ndarray
+    weight: np.ndarray
+
+    def vector(self) -> np.ndarray:
+        """(B x 9) replicates of :meth:`LinearPaths.vector`."""
+        indirect = self.alpha * self.beta
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r2 = [1 - self.ssr_mediator / self.sst_mediator, 1 - self.ssr_outcome / self.sst_outcome,
+                  1 - self.ssr_total / self.sst_outcome]
+        return np.column_stack([self.alpha, self.beta, self.c_prime, indirect, self.c_prime + indirect,
+                                self.c_total, *r2])
+
+
+def linear_path_replicates(a: np.ndarray, m: np.ndarray, y: np.ndarray, X: np.ndarray, w: np.ndarray,
+                           codes: np.ndarray, n_clusters: int, n_boot: int, seed: int) -> PathReplicates:
+    """:func:`fit_linear_paths` in every cluster-bootstrap replicate, from per-cluster moment
+    sums of (A, M, X, Y) (:mod:`._moments`): the same least-squares fits without the rows."""
+    counts = cluster_multiplicities(n_clusters, n_boot, seed)
+    totals = ClusterMoments(np.column_stack([a, m, X, y]), w, codes, n_clusters).totals(counts)
+    x_columns = list(range(2, 2 + X.shape[1]))
+    a_col, m_col, y_col = 0, 1, 2 + X.shape[1]
+    models = {"mediator": ([a_col, *x_columns], m_col), "outcome": ([a_col, m_col, *x_columns], y_col),
+              "total": ([a_col, *x_columns], y_col)}
+    fits = {name: (features, target, solve(OLS(), totals, features, target)[0])
+            for name, (features, target) in models.items()}
+    products = residual_products(totals, [fits["mediator"], fits["outcome"], fits["total"]])
+    return PathReplicates(
+        alpha=fits["mediator"][2][:, 0], beta=fits["outcome"][2][:, 1], c_prime=fits["outcome"][2][:, 0],
+        c_total=fits["total"][2][:, 0], ssr_mediator=products[:, 0, 0], ssr_outcome=products[:, 1, 1],
+        ssr_total=products[:, 2, 2], sst_mediator=totals.centred[:, m_col, m_col],
+        sst_outcome=totals.centred[:, y_col, y_col], total_mediator_cross=products[:, 2, 0], weight=totals.weight)
+
+
 @single_threaded
 def path_model(
     data: pd.DataFrame,
@@ -82,16 +133,16 @@ def path_model(
     alpha: float = 0.05,
 ) -> EffectSet:
     """Linear path coefficients alpha, beta, c', indirect, total and the total-effect regression
-    coefficient, with R^2 of each model in ``diagnostics`` and cluster-bootstrap intervals."""
+    coefficient, with R^2 of each model in ``diagnostics`` and cluster-bootstrap intervals (the
+    three regressions refitted in every replicate, from per-cluster moment sums)."""
     alpha_level, n_boot, seed = check_alpha(alpha), check_n_boot(n_boot), check_seed(seed)
     prep = prepare(data, treatment, outcome, mediator, covariates, categorical, cluster, weights)
     w = prep.base_weights
     point = fit_linear_paths(prep.a, prep.m, prep.y, prep.X, w).vector()
     replicates = None
     if n_boot:
-        replicates = cluster_bootstrap(
-            lambda r, k: fit_linear_paths(prep.a[r], prep.m[r], prep.y[r], prep.X[r], w[r] * k).vector(),
-            prep.codes, n_boot, seed, desc="path model bootstrap")
+        replicates = linear_path_replicates(prep.a, prep.m, prep.y, prep.X, w, prep.codes, prep.n_clusters, n_boot,
+                                            seed).vector()
     diagnostics = {**dict(zip(R2_NAMES, point[len(PATH_NAMES):].tolist())), "design": prep.design.summary()}
     effects = {}
     for j, name in enumerate(PATH_NAMES):

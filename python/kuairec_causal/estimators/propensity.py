@@ -47,6 +47,7 @@ def fit_propensity(
     n_folds: int | None = 5,
     seed: int = 0,
     weights: str | np.ndarray | None = None,
+    n_jobs: int | None = 1,
 ) -> PropensityResult:
     """Fit a propensity model on all rows, plus out-of-fold scores when ``n_folds`` is set.
 
@@ -62,7 +63,8 @@ def fit_propensity(
     oof = folds = None
     if n_folds is not None:
         folds = grouped_folds(prep.codes, check_int(n_folds, "n_folds", 2), seed)
-        oof = cross_fit_predict(learner, prep.X, prep.a.astype(int), folds, prep.weights, desc="propensity folds")
+        oof = cross_fit_predict(learner, prep.X, prep.a.astype(int), folds, prep.weights, desc="propensity folds",
+                                n_jobs=n_jobs)
     metrics = classification_metrics(prep.a, scores if oof is None else oof, folds, prep.weights)
     metrics.insert(0, "scores", "in-sample" if oof is None else "out-of-fold")
     return PropensityResult(scores=scores, oof_scores=oof, folds=folds, metrics=metrics, model=model,

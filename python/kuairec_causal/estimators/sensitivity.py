@@ -30,8 +30,8 @@ from kuairec_causal.errors import ParameterError
 from ._checks import check_alpha, check_n_boot, check_seed
 from ._data import prepare
 from ._threads import single_threaded
-from .bootstrap import cluster_bootstrap, percentile_interval
-from .paths import LinearPaths, fit_linear_paths
+from .bootstrap import percentile_interval
+from .paths import LinearPaths, fit_linear_paths, linear_path_replicates
 from .results import EffectEstimate
 
 # ---------------------------------------------------------------------------------------------
@@ -166,7 +166,8 @@ def mediation_rho_sensitivity(
     """How the NIE and NDE move as mediator-outcome error correlation rho grows.
 
     Linear models without an A*M interaction (fitted by WLS when ``weights`` are given). With
-    ``n_boot`` > 0 each grid point gets a cluster-bootstrap percentile interval.
+    ``n_boot`` > 0 each grid point gets a cluster-bootstrap percentile interval (the regressions
+    refitted in every replicate from per-cluster moment sums).
     """
     grid = np.round(np.arange(-0.9, 0.91, 0.05), 2) if rho_grid is None else np.asarray(rho_grid, dtype=float)
     if grid.ndim != 1 or len(grid) == 0 or np.any(np.abs(grid) >= 1):
@@ -174,11 +175,6 @@ def mediation_rho_sensitivity(
     alpha_level, n_boot, seed = check_alpha(alpha), check_n_boot(n_boot), check_seed(seed)
     prep = prepare(data, treatment, outcome, mediator, covariates, categorical, cluster, weights)
     w = prep.base_weights
-
-    def curve(rows: np.ndarray, weight: np.ndarray) -> np.ndarray:
-        paths = fit_linear_paths(prep.a[rows], prep.m[rows], prep.y[rows], prep.X[rows], weight)
-        nie = nie_at_rho(paths.alpha, *_sigma_rho(paths, weight), grid)
-        return np.concatenate([nie, paths.c_total - nie])
 
     paths = fit_linear_paths(prep.a, prep.m, prep.y, prep.X, w)
     sigma1, sigma2, rho_tilde = _sigma_rho(paths, w)
@@ -188,8 +184,12 @@ def mediation_rho_sensitivity(
                           "r2_product_residual": grid**2,
                           "r2_product_total": grid**2 * (1 - r2_m) * (1 - paths.r2[1])})
     if n_boot:
-        replicates = cluster_bootstrap(lambda r, k: curve(r, w[r] * k), prep.codes, n_boot, seed,
-                                       desc="rho sensitivity bootstrap")
+        fits = linear_path_replicates(prep.a, prep.m, prep.y, prep.X, w, prep.codes, prep.n_clusters, n_boot, seed)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sigmas = np.sqrt(fits.ssr_total / fits.weight), np.sqrt(fits.ssr_mediator / fits.weight)
+            rho_b = fits.total_mediator_cross / np.sqrt(fits.ssr_total * fits.ssr_mediator)
+            nie_b = nie_at_rho(fits.alpha[:, None], sigmas[0][:, None], sigmas[1][:, None], rho_b[:, None], grid)
+        replicates = np.column_stack([nie_b, fits.c_total[:, None] - nie_b])
         low, high = percentile_interval(replicates, alpha_level)
         table["nie_ci_lower"], table["nie_ci_upper"] = low[: len(grid)], high[: len(grid)]
         table["nde_ci_lower"], table["nde_ci_upper"] = low[len(grid):], high[len(grid):]

@@ -30,9 +30,14 @@ class StudySettings:
     n_boot: int = 200
     seed: int = 20200705
     n_folds: int = 5
+    # worker processes of the estimator library; results do not depend on it, so it is not part
+    # of the settings' identity (to_dict, the run cache's fingerprint)
+    jobs: int = field(default=1, compare=False)
 
     def to_dict(self) -> dict[str, object]:
-        return asdict(self)
+        values = asdict(self)
+        values.pop("jobs")
+        return values
 
 
 @dataclass

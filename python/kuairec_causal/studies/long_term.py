@@ -12,9 +12,9 @@ Estimators (all from :mod:`kuairec_causal.estimators`):
 
 * IPW marginal structural model with the analysis weight (logistic propensity, stabilized,
   clipped at 10); its bootstrap refits the propensity model in every replicate. One bootstrap
-  pass serves every outcome and every logistic weight specification (same refit, same
-  resample): for the primary outcome and the analysis weight it reproduces ``ipw_msm`` exactly.
-  LightGBM weight specifications keep their weights fixed in the bootstrap.
+  pass (``ipw_msm_family``) serves every outcome and every weight specification (same refit,
+  same resample): for the primary outcome and the analysis weight it is ``ipw_msm``. LightGBM
+  weight specifications keep their weights fixed in the bootstrap.
 * g-computation with a linear (ridge) and a LightGBM outcome model, one model per arm.
 * cross-fitted AIPW (LightGBM outcome models per arm, logistic propensity; folds grouped by
   user) repeated on AIPW_SPLITS fold splits and averaged, interval from the user-cluster
@@ -39,8 +39,6 @@ import pandas as pd
 from kuairec_causal import estimators as est
 from kuairec_causal.errors import KuaiRecError
 from kuairec_causal.estimators.learners import describe_learner
-from kuairec_causal.estimators.msm import weighted_arm_means
-from kuairec_causal.estimators.results import from_bootstrap
 from kuairec_causal.progress import log, stage
 from kuairec_causal.studies.common import LONG_TERM_TRUTH_OUTCOMES, StudyContext
 from kuairec_causal.studies.long_term_tables import (EffectRow, crosses_zero, covers, effect_table,
@@ -159,7 +157,7 @@ class Panel:
 
 def run_study(context: StudyContext) -> dict[str, pd.DataFrame]:
     settings = context.settings
-    seed, n_boot, n_folds = settings.seed, settings.n_boot, settings.n_folds
+    seed, n_boot, n_folds, jobs = settings.seed, settings.n_boot, settings.n_folds, settings.jobs
     timings: dict[str, float] = {}
     started = time.perf_counter()
     models = learners(seed)
@@ -168,7 +166,7 @@ def run_study(context: StudyContext) -> dict[str, pd.DataFrame]:
     with stage("long_term: load panel and design", timings):
         panel = load_panel(context)
     with stage("long_term: propensity models", timings):
-        propensity = propensity_step(panel, models, n_folds, seed)
+        propensity = propensity_step(panel, models, n_folds, seed, jobs)
         tables["long_term_propensity_metrics"] = propensity.metrics
     with stage("long_term: weights, balance, readiness", timings):
         weights = weight_columns(panel, propensity)
@@ -181,25 +179,25 @@ def run_study(context: StudyContext) -> dict[str, pd.DataFrame]:
         tables["long_term_weight_readiness"] = weight_readiness(propensity.logistic, weights[ANALYSIS_WEIGHT],
                                                                 ANALYSIS_WEIGHT_CAP, balance)
     with stage("long_term: MSM and naive difference", timings):
-        msm = msm_step(panel, models["logistic"], weights, n_boot, seed)
+        msm = msm_step(panel, models["logistic"], weights, n_boot, seed, jobs)
         effects = [*msm_rows(panel, msm, context), *naive_rows(panel, msm, context)]
         tables["long_term_msm_weight_sensitivity"] = msm_sensitivity_table(panel, msm, weights, context)
     with stage("long_term: g-computation (ridge)", timings):
         ridge_effects, ridge_metrics = gcomp_step(panel, models["ridge"], "linear_ridge", n_boot, n_folds, seed,
-                                                  context, fit_metrics=True)
+                                                  context, fit_metrics=True, jobs=jobs)
         effects += ridge_effects
     with stage("long_term: g-computation (LightGBM)", timings):
         lgbm_boot = {o: n_boot if o == PRIMARY_OUTCOME else min(n_boot, LIGHTGBM_SECONDARY_MAX_BOOT)
                      for o in panel.outcomes}
         lgbm_effects, _ = gcomp_step(panel, models["lightgbm_outcome"], "lightgbm", lgbm_boot, n_folds, seed,
-                                     context, fit_metrics=False)
+                                     context, fit_metrics=False, jobs=jobs)
         effects += lgbm_effects
     with stage("long_term: AIPW (cross-fitted)", timings):
-        aipw_results = {o: est.aipw(panel.data, outcome=o, **panel.roles, outcome_learner=models["lightgbm_outcome"],
-                                    propensity_learner=models["logistic"], strategy="t", n_folds=n_folds,
-                                    propensity_bounds=AIPW_PROPENSITY_BOUNDS, n_boot=n_boot, seed=seed,
-                                    n_rep=AIPW_SPLITS)
-                        for o in panel.outcomes}
+        aipw_results = est.aipw_outcomes(panel.data, TREATMENT, panel.outcomes, NUMERIC, CATEGORICAL, CLUSTER,
+                                         outcome_learner=models["lightgbm_outcome"],
+                                         propensity_learner=models["logistic"], strategy="t", n_folds=n_folds,
+                                         propensity_bounds=AIPW_PROPENSITY_BOUNDS, n_boot=n_boot, seed=seed,
+                                         n_rep=AIPW_SPLITS, n_jobs=jobs)
         effects += aipw_rows(panel, aipw_results, n_boot, context)
     effects += derived_rows(panel, effects, context)
     table = effect_table(sorted(effects, key=lambda r: (OUTCOME_ORDER[r.outcome], r.estimator_order)))
@@ -211,7 +209,8 @@ def run_study(context: StudyContext) -> dict[str, pd.DataFrame]:
     with stage("long_term: segment effects", timings):
         tables["long_term_segment_effects"] = segment_step(panel, primary, n_boot, seed)
     with stage("long_term: effect moderators", timings):
-        importance, buckets = moderator_step(panel, primary, models["lightgbm_moderator"], n_boot, n_folds, seed)
+        importance, buckets = moderator_step(panel, primary, models["lightgbm_moderator"], n_boot, n_folds, seed,
+                                             jobs)
         tables["long_term_effect_moderator_importance"] = importance
         tables["long_term_smoothed_effect_buckets"] = buckets
     outcome_sd = {o: float(panel.data[o].std(ddof=1)) for o in OUTCOMES}
@@ -275,11 +274,11 @@ class PropensityFits:
     metrics: pd.DataFrame
 
 
-def propensity_step(panel: Panel, models: dict, n_folds: int, seed: int) -> PropensityFits:
+def propensity_step(panel: Panel, models: dict, n_folds: int, seed: int, jobs: int) -> PropensityFits:
     fits, tables = {}, []
     for name, learner in (("logistic", models["logistic"]), ("lightgbm", models["lightgbm_propensity"])):
         result = est.fit_propensity(panel.data, TREATMENT, NUMERIC, CATEGORICAL, cluster=CLUSTER, learner=learner,
-                                    n_folds=n_folds, seed=seed)
+                                    n_folds=n_folds, seed=seed, n_jobs=jobs)
         fits[name] = result
         in_sample = est.classification_metrics(panel.a, result.scores).assign(scores="in-sample")
         tables.append(pd.concat([result.metrics, in_sample], ignore_index=True).assign(model=name))
@@ -328,74 +327,16 @@ def balance_output(balance: pd.DataFrame) -> pd.DataFrame:
 # MSM
 
 
-@dataclass
-class MSMResult:
-    """Point estimates per (weight column, outcome) and one shared set of bootstrap replicates."""
-
-    estimates: dict[tuple[str, str], est.EffectEstimate]
-    replicates: dict[tuple[str, str], np.ndarray]  # (n_boot, 2): effect, control mean
-    main: est.EffectEstimate  # ipw_msm, analysis weight, primary outcome
-    n_boot: int
-
-
-def msm_step(panel: Panel, logistic, weights: dict[str, np.ndarray], n_boot: int, seed: int) -> MSMResult:
-    estimates = {}
-    for option in WEIGHT_OPTIONS:
-        for outcome in panel.outcomes:
-            estimates[(option.column, outcome)] = est.msm_effect(panel.data, TREATMENT, outcome,
-                                                                 weights=weights[option.column], cluster=CLUSTER)
-    main = est.ipw_msm(panel.data, outcome=PRIMARY_OUTCOME, **panel.roles, propensity_learner=logistic,
-                       weight_spec=ANALYSIS_SPEC, n_boot=0, seed=seed)
-    if not np.isclose(main.estimate, estimates[(ANALYSIS_WEIGHT, PRIMARY_OUTCOME)].estimate, rtol=1e-9, atol=1e-9):
-        raise KuaiRecError("ipw_msm and the analysis weight disagree; the propensity design has drifted")
-    replicates = {}
-    if n_boot:
-        raw = est.cluster_bootstrap(_msm_statistic(panel, logistic, weights), panel.codes, n_boot, seed,
-                                    desc="MSM bootstrap (propensity refitted)")
-        keys = [(o.column, y) for o in WEIGHT_OPTIONS for y in panel.outcomes]
-        for j, key in enumerate(keys):
-            replicates[key] = raw[:, 2 * j: 2 * j + 2]
-    return MSMResult(estimates, replicates, main, n_boot)
-
-
-def _msm_statistic(panel: Panel, logistic, weights: dict[str, np.ndarray]):
-    """Replicate statistic: refit the logistic propensity on the resampled users (multiplicity
-    weights), recompute every logistic weight specification from it, keep LightGBM and unit
-    weights fixed, and return (effect, control mean) per weight specification and outcome.
-    For the analysis weight this is the statistic of ``ipw_msm``."""
-    Y = panel.data[panel.outcomes].to_numpy(float)
-    n_values = 2 * len(WEIGHT_OPTIONS) * Y.shape[1]
-
-    def statistic(rows: np.ndarray, mult: np.ndarray) -> np.ndarray:
-        a = panel.a[rows]
-        if a.min() == a.max():
-            return np.full(n_values, np.nan)
-        model = est.fit_learner(logistic, panel.X[rows], a.astype(int), mult)
-        e = est.predict_mean(model, panel.X[rows])
-        out = []
-        for option in WEIGHT_OPTIONS:
-            if option.propensity_model == "logistic":
-                w = option.spec.compute_unchecked(a, e, mult) * mult
-            else:
-                w = weights[option.column][rows] * mult
-            for j in range(Y.shape[1]):
-                treated, control = weighted_arm_means(Y[rows, j], a, w)
-                out += [treated - control, control]
-        return np.array(out)
-
-    return statistic
-
-
-def _msm_effect(msm: MSMResult, column: str, outcome: str) -> est.EffectEstimate:
-    point = msm.estimates[(column, outcome)]
-    if not msm.n_boot:
-        return point
-    reps = msm.replicates[(column, outcome)]
-    effect = from_bootstrap(
-        estimand="ATE", method=point.method, estimate=point.estimate, replicates=reps[:, 0], n=point.n,
-        n_clusters=point.n_clusters, reference_mean=point.reference_mean, reference_replicates=reps[:, 1],
-        diagnostics=point.diagnostics)
-    return effect
+def msm_step(panel: Panel, logistic, weights: dict[str, np.ndarray], n_boot: int, seed: int,
+             jobs: int) -> est.MSMFamily:
+    """Every weight option and outcome on one set of resamples: logistic weight options refit
+    the propensity in each replicate (the analysis weight and the primary outcome is exactly
+    ``ipw_msm``), LightGBM weights are held fixed, ``unweighted`` is the difference in means."""
+    weightings = {option.column: (option.spec if option.propensity_model == "logistic"
+                                  else weights[option.column] if option.propensity_model == "lightgbm" else None)
+                  for option in WEIGHT_OPTIONS}
+    return est.ipw_msm_family(panel.data, TREATMENT, panel.outcomes, weightings, NUMERIC, CATEGORICAL,
+                              cluster=CLUSTER, propensity_learner=logistic, n_boot=n_boot, seed=seed, n_jobs=jobs)
 
 
 def _msm_source(option: WeightOption, n_boot: int) -> str:
@@ -408,41 +349,37 @@ def _msm_source(option: WeightOption, n_boot: int) -> str:
     return f"user-cluster bootstrap, {n_boot} replicates"
 
 
-def naive_rows(panel: Panel, msm: MSMResult, context: StudyContext) -> list[EffectRow]:
+def naive_rows(panel: Panel, msm: est.MSMFamily, context: StudyContext) -> list[EffectRow]:
     option = WEIGHT_OPTIONS[0]
     return [EffectRow(outcome=o, estimator="Naive difference in means", method="difference in means",
-                      model="none (unadjusted)", effect=_msm_effect(msm, "unweighted", o),
+                      model="none (unadjusted)", effect=msm[("unweighted", o)],
                       source=_msm_source(option, msm.n_boot), unadjusted=True,
-                      analytic_std_error=msm.estimates[("unweighted", o)].std_error,
+                      analytic_std_error=msm[("unweighted", o)].diagnostics["robust_std_error"],
                       analytic_se_source="cluster-robust SE of the difference", true_value=truth(context, o),
                       estimator_order=5)
             for o in panel.outcomes]
 
 
-def msm_rows(panel: Panel, msm: MSMResult, context: StudyContext) -> list[EffectRow]:
+def msm_rows(panel: Panel, msm: est.MSMFamily, context: StudyContext) -> list[EffectRow]:
     option = next(o for o in WEIGHT_OPTIONS if o.column == ANALYSIS_WEIGHT)
     rows = []
     for outcome in panel.outcomes:
-        effect = _msm_effect(msm, ANALYSIS_WEIGHT, outcome)
-        if outcome == PRIMARY_OUTCOME:
-            effect.method = msm.main.method
-            effect.diagnostics = {**msm.main.diagnostics, **effect.diagnostics}
+        effect = msm[(ANALYSIS_WEIGHT, outcome)]
         rows.append(EffectRow(outcome=outcome, estimator="MSM, weighted", method="IPW marginal structural model",
                               model="logistic propensity, stabilized weight clipped at 10", effect=effect,
                               source=_msm_source(option, msm.n_boot),
-                              analytic_std_error=msm.estimates[(ANALYSIS_WEIGHT, outcome)].std_error,
+                              analytic_std_error=effect.diagnostics["robust_std_error"],
                               analytic_se_source="cluster-robust WLS SE, weights treated as fixed",
                               true_value=truth(context, outcome), estimator_order=1))
     return rows
 
 
-def msm_sensitivity_table(panel: Panel, msm: MSMResult, weights: dict[str, np.ndarray],
+def msm_sensitivity_table(panel: Panel, msm: est.MSMFamily, weights: dict[str, np.ndarray],
                           context: StudyContext) -> pd.DataFrame:
     true_value = truth(context, PRIMARY_OUTCOME)
     rows = []
     for order, option in enumerate(WEIGHT_OPTIONS, start=1):
-        effect = _msm_effect(msm, option.column, PRIMARY_OUTCOME)
-        point = msm.estimates[(option.column, PRIMARY_OUTCOME)]
+        effect = msm[(option.column, PRIMARY_OUTCOME)]
         w = weights[option.column]
         ess = est.effective_sample_size(w)
         spec = option.spec
@@ -452,9 +389,9 @@ def msm_sensitivity_table(panel: Panel, msm: MSMResult, weights: dict[str, np.nd
             "description": option.description, "is_analysis_weight": option.column == ANALYSIS_WEIGHT,
             "outcome": PRIMARY_OUTCOME, "estimate": effect.estimate, "std_error": effect.std_error,
             "ci_lower": effect.ci_lower, "ci_upper": effect.ci_upper,
-            "treated_mean": point.diagnostics["treated_mean"], "control_mean": point.reference_mean,
-            "relative_lift": effect.relative_effect, "robust_std_error": point.std_error, "ess": ess,
-            "ess_share": ess / len(w), "n": point.n, "users": point.n_clusters,
+            "treated_mean": effect.diagnostics["treated_mean"], "control_mean": effect.reference_mean,
+            "relative_lift": effect.relative_effect, "robust_std_error": effect.diagnostics["robust_std_error"],
+            "ess": ess, "ess_share": ess / len(w), "n": effect.n, "users": effect.n_clusters,
             "n_boot": 0 if effect.replicates is None else int(np.isfinite(effect.replicates).sum()),
             "source": _msm_source(option, msm.n_boot), "true_value": true_value,
             "covers_truth": covers(effect.ci_lower, effect.ci_upper, true_value),
@@ -473,13 +410,13 @@ def msm_sensitivity_table(panel: Panel, msm: MSMResult, weights: dict[str, np.nd
 
 
 def gcomp_step(panel: Panel, learner, model_name: str, n_boot: int | dict[str, int], n_folds: int, seed: int,
-               context: StudyContext, fit_metrics: bool) -> tuple[list[EffectRow], dict[str, pd.DataFrame]]:
+               context: StudyContext, fit_metrics: bool, jobs: int) -> tuple[list[EffectRow], dict[str, pd.DataFrame]]:
     rows, metrics = [], {}
     label = {"linear_ridge": ("G-computation, linear", 2), "lightgbm": ("G-computation, LightGBM", 3)}[model_name]
     for outcome in panel.outcomes:
         boot = n_boot[outcome] if isinstance(n_boot, dict) else n_boot
         effect = est.g_computation(panel.data, outcome=outcome, **panel.roles, learner=learner, strategy="t",
-                                   n_boot=boot, seed=seed, fit_metrics=fit_metrics, n_folds=n_folds)
+                                   n_boot=boot, seed=seed, fit_metrics=fit_metrics, n_folds=n_folds, n_jobs=jobs)
         if fit_metrics:
             metrics[outcome] = effect.diagnostics.pop("fit_by_fold")
         source = (f"user-cluster bootstrap, {boot} replicates, outcome models refitted in each replicate"
@@ -593,11 +530,11 @@ def segment_step(panel: Panel, result: est.AIPWResult, n_boot: int, seed: int) -
     return table
 
 
-def moderator_step(panel: Panel, result: est.AIPWResult, learner, n_boot: int, n_folds: int,
-                   seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def moderator_step(panel: Panel, result: est.AIPWResult, learner, n_boot: int, n_folds: int, seed: int,
+                   jobs: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     X = panel.data[MODERATORS].astype(float)
     moderators = est.effect_moderators(result.scores, X, learner=learner, clusters=panel.codes,
-                                       n_buckets=MODERATOR_BUCKETS, n_folds=n_folds, seed=seed)
+                                       n_buckets=MODERATOR_BUCKETS, n_folds=n_folds, seed=seed, n_jobs=jobs)
     shares = moderators.importances
     importance = pd.DataFrame({"rank": np.arange(1, len(shares) + 1), "feature": shares.index.astype(str),
                                "importance_share": shares.to_numpy(float)})

@@ -71,7 +71,7 @@ def _registry(context: StudyContext) -> pd.DataFrame | None:
 
 def run_study(context: StudyContext) -> dict[str, pd.DataFrame]:
     settings = context.settings
-    n_boot, seed, n_folds = settings.n_boot, settings.seed, settings.n_folds
+    n_boot, seed, n_folds, jobs = settings.n_boot, settings.seed, settings.n_folds, settings.jobs
     truth = truth_lookup(context)
     timings: dict[str, float] = {}
     tables: dict[str, pd.DataFrame] = {}
@@ -101,7 +101,7 @@ def run_study(context: StudyContext) -> dict[str, pd.DataFrame]:
         tables["mediation_design_summary"] = diagnostics.design_summary(panel, design, cde_values)
 
     with step("propensity", "propensity, weights and overlap"):
-        scores, overlap, overlap_facts = diagnostics.propensity_and_weights(panel, n_folds, seed)
+        scores, overlap, overlap_facts = diagnostics.propensity_and_weights(panel, n_folds, seed, jobs)
         weights = scores["stabilized_weight_capped"].to_numpy()
         tables["mediation_propensity_scores"] = scores
         tables["mediation_overlap_summary"] = overlap
@@ -129,7 +129,7 @@ def run_study(context: StudyContext) -> dict[str, pd.DataFrame]:
         tables["mediation_mo_sensitivity_summary"] = curve_summary
 
     with step("crossfit_ml", "cross-fitted ML mediation (2 outcomes x 3 learners)"):
-        crossfit = ml.crossfit(panel, n_folds, n_boot, seed, truth)
+        crossfit = ml.crossfit(panel, n_folds, n_boot, seed, truth, jobs)
         results = crossfit["results"]
         tables["mediation_crossfit_effects"] = crossfit["effects"]
         tables["mediation_crossfit_performance"] = crossfit["performance"]
@@ -142,7 +142,7 @@ def run_study(context: StudyContext) -> dict[str, pd.DataFrame]:
     with step("robustness", "robustness specifications"):
         specs, summary = robustness.robustness(panel, weights, treatment_text, seed,
                                                extra_rows=ml.crossfit_robustness_row(crossfit["effects"],
-                                                                                     treatment_text))
+                                                                                     treatment_text), jobs=jobs)
         tables["mediation_robustness_specifications"] = specs
         tables["mediation_robustness_summary"] = summary
 

@@ -115,11 +115,12 @@ def design_summary(panel: pd.DataFrame, design: est.DesignSpec, cde_values: tupl
 # Propensity, weights, overlap
 
 
-def propensity_and_weights(panel: pd.DataFrame, n_folds: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+def propensity_and_weights(panel: pd.DataFrame, n_folds: int, seed: int,
+                           jobs: int = 1) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Logistic propensity (standardised, L2) on the confounder set; stabilized weights from the
     clipped propensity, capped at their 99th percentile."""
     result = est.fit_propensity(panel, spec.TREATMENT, spec.NUMERIC, spec.CATEGORICAL, cluster=spec.CLUSTER,
-                                learner=est.logistic_learner(seed=seed), n_folds=n_folds, seed=seed)
+                                learner=est.logistic_learner(seed=seed), n_folds=n_folds, seed=seed, n_jobs=jobs)
     a = panel[spec.TREATMENT].to_numpy(dtype=float)
     e = result.scores
     raw = est.ipw_weights(a, e, stabilized=True, propensity_bounds=spec.PROPENSITY_BOUNDS)

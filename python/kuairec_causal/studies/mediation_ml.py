@@ -28,19 +28,22 @@ def learner(family: str, seed: int):
     return est.xgboost_regressor(seed=seed)
 
 
-def crossfit(panel: pd.DataFrame, n_folds: int, n_boot: int, seed: int, truth: TruthLookup) -> dict:
-    """Run every (outcome, family); importances only for the primary outcome's tree models."""
+def crossfit(panel: pd.DataFrame, n_folds: int, n_boot: int, seed: int, truth: TruthLookup, jobs: int = 1) -> dict:
+    """Run every (outcome, family): both outcomes of a family share its folds and mediator fits;
+    importances only for the primary outcome's tree models."""
     results, effect_rows, performance = {}, [], []
+    for family in FAMILIES:
+        log(f"  cross-fitted mediation: {family} / {', '.join(CROSSFIT_OUTCOMES)}")
+        model = learner(family, seed)
+        by_outcome = est.mediation_crossfit_outcomes(
+            panel, spec.TREATMENT, spec.MEDIATOR, CROSSFIT_OUTCOMES, covariates=spec.NUMERIC,
+            categorical=spec.CATEGORICAL, cluster=spec.CLUSTER, mediator_learner=model, outcome_learner=model,
+            interaction=True, n_mc=spec.N_MC, cde_quantiles=None, n_folds=n_folds, n_boot=n_boot, seed=seed,
+            importances=[spec.PRIMARY_OUTCOME] if family != "linear" else False, n_jobs=jobs)
+        results.update({(outcome, family): result for outcome, result in by_outcome.items()})
     for outcome in CROSSFIT_OUTCOMES:
         for family in FAMILIES:
-            log(f"  cross-fitted mediation: {family} / {outcome}")
-            model = learner(family, seed)
-            result = est.mediation_crossfit(
-                panel, spec.TREATMENT, spec.MEDIATOR, outcome, covariates=spec.NUMERIC,
-                categorical=spec.CATEGORICAL, cluster=spec.CLUSTER, mediator_learner=model, outcome_learner=model,
-                interaction=True, n_mc=spec.N_MC, cde_quantiles=None, n_folds=n_folds, n_boot=n_boot, seed=seed,
-                importances=family != "linear" and outcome == spec.PRIMARY_OUTCOME)
-            results[(outcome, family)] = result
+            result = results[(outcome, family)]
             effect_rows.append(_effect_row(result, outcome, family, n_folds, n_boot, truth))
             metrics = result.nuisance_metrics.rename(columns={"model": "target"})
             metrics.insert(0, "model_family", family)

@@ -35,7 +35,7 @@ class ModifiedSlopesOLS(est.OLS):
         self.slope_columns = slope_columns
         self.modifier_columns = modifier_columns
 
-    def _expand(self, X) -> np.ndarray:
+    def features(self, X) -> np.ndarray:
         X = np.asarray(X, dtype=float)
         slopes = list(self.slope_columns)
         modifiers = list(self.modifier_columns)
@@ -44,11 +44,8 @@ class ModifiedSlopesOLS(est.OLS):
         products = (X[:, slopes, None] * X[:, None, modifiers]).reshape(len(X), -1)
         return np.hstack([X, products])
 
-    def fit(self, X, y, sample_weight=None):
-        return super().fit(self._expand(X), y, sample_weight)
-
     def predict(self, X):
-        # = super().predict(self._expand(X)) without materialising the product columns: the
+        # = super().predict(X), i.e. features(X) @ coef_, without materialising the product columns: the
         # g-formula predicts every row several times per bootstrap replicate
         X = np.asarray(X, dtype=float)
         width = X.shape[1]

@@ -12,7 +12,6 @@ from kuairec_causal import estimators as est
 from kuairec_causal.studies import mediation_estimates as estimates
 from kuairec_causal.studies import mediation_spec as spec
 
-_SPEC_TREATMENT = "A_specification"
 _LOG_OUTCOME = "log1p_Y_future_interactions"
 
 
@@ -34,6 +33,11 @@ class Specification:
     modifiers: tuple[str, ...] = spec.SLOPE_MODIFIERS
     threshold_quantile: float | None = None
     is_baseline: bool = False
+
+
+def _threshold_treatment(quantile: float) -> str:
+    """The column holding the exposure cut at a quantile of the discovery score."""
+    return f"A_score_at_or_above_q{int(round(quantile * 100))}"
 
 
 def point_decomposition(data: pd.DataFrame, treatment: str, mediator: str, outcome: str, numeric, categorical,
@@ -98,27 +102,29 @@ def specifications(panel: pd.DataFrame, baseline_treatment: str, seed: int) -> l
 
 
 def robustness(panel: pd.DataFrame, weights: np.ndarray, baseline_treatment: str, seed: int,
-               extra_rows: list[dict] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+               extra_rows: list[dict] | None = None, jobs: int = 1) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One point decomposition per specification (independent fits, spread over ``jobs`` processes)."""
     data = panel.copy()
     data[_LOG_OUTCOME] = np.log1p(data[spec.PRIMARY_OUTCOME].astype(float))
-    rows = []
-    for item in specifications(panel, baseline_treatment, seed):
-        treatment = spec.TREATMENT
-        if item.threshold_quantile is not None:
-            cut = np.quantile(data[spec.EXPOSURE_SCORE], item.threshold_quantile)
-            data[_SPEC_TREATMENT] = (data[spec.EXPOSURE_SCORE] >= cut).astype(int)
-            treatment = _SPEC_TREATMENT
+    for q in spec.THRESHOLD_QUANTILES:
+        cut = np.quantile(data[spec.EXPOSURE_SCORE], q)
+        data[_threshold_treatment(q)] = (data[spec.EXPOSURE_SCORE] >= cut).astype(int)
+
+    def fit(item: Specification) -> dict:
+        treatment = spec.TREATMENT if item.threshold_quantile is None else _threshold_treatment(item.threshold_quantile)
         effects = point_decomposition(data, treatment, item.mediator, item.outcome, item.numeric, item.categorical,
                                       weights=weights if item.weighted else None, interaction=item.interaction,
                                       mediator_learner=item.mediator_learner, modifiers=item.modifiers, seed=seed)
-        rows.append({
+        return {
             "family": item.family, "specification": item.specification,
             "is_baseline": item.is_baseline, "outcome": item.outcome,
             "treatment_definition": item.treatment_definition,
             "treatment_rate": float(data[treatment].mean()), "mediator": item.mediator, "model": item.model,
             "covariate_set": item.covariate_set, "n_covariates": len(item.numeric) + len(item.categorical),
             "weighted": item.weighted, "interaction": item.interaction, **effects,
-        })
+        }
+
+    rows = est.parallel_map(fit, specifications(panel, baseline_treatment, seed), jobs, "robustness specifications")
     table = pd.DataFrame(rows + list(extra_rows or []))
     # extra rows (e.g. the cross-fitted LightGBM fit) go after the last row of their family
     family_order = {family: k for k, family in enumerate(dict.fromkeys(table["family"]))}
