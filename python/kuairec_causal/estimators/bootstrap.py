@@ -18,6 +18,7 @@ import warnings
 from collections.abc import Callable, Sequence
 
 import numpy as np
+from scipy import sparse
 
 from kuairec_causal.errors import ParameterError
 from ._checks import check_alpha, check_int, check_n_boot, check_seed, factorize
@@ -101,8 +102,9 @@ def cluster_sums(values: np.ndarray, codes: np.ndarray, n_clusters: int, groups:
     if np.ndim(values) == 2:
         if groups is not None:
             raise ParameterError("cluster_sums takes groups only with one-dimensional values")
-        n, k = values.shape
-        return cluster_sums(values.ravel(), np.repeat(codes, k), n_clusters, np.tile(np.arange(k), n), k)
+        n = len(codes)
+        indicator = sparse.csr_array((np.ones(n), (codes, np.arange(n))), shape=(n_clusters, n))
+        return indicator @ np.asarray(values, dtype=float)  # each cluster's rows summed in row order
     groups = np.zeros(len(codes), dtype=np.int64) if groups is None else groups
     flat = np.bincount(codes * n_groups + groups, weights=values, minlength=n_clusters * n_groups)
     return flat.reshape(n_clusters, n_groups)
