@@ -58,15 +58,15 @@ from .sensitivity import (EValue, RhoSensitivity, evalue_difference, evalue_effe
 from .weights import WeightSpec, effective_sample_size, ipw_weights, weight_diagnostics
 
 __all__ = [
-    "AIPWResult", "BinaryGLM", "CrossFitMediationResult", "DesignSpec", "EValue", "EffectEstimate", "EffectSet",
-    "MSMFamily", "ModeratorResult", "OLS", "PropensityResult", "RhoSensitivity", "WeightSpec",
-    "aipw", "aipw_outcomes", "balance_matrix", "balance_summary", "balance_table", "bootstrap_std", "bootstrap_weighted_means",
-    "build_design", "classification_metrics", "cluster_bootstrap", "cluster_multiplicities", "clustered_mean",
-    "compare_estimates", "cross_fit_predict", "effect_moderators", "effective_sample_size", "evalue_difference",
-    "evalue_effect", "evalue_or", "evalue_rr", "feature_importances", "fit_design", "fit_learner",
-    "fit_propensity", "g_computation", "grouped_folds", "ipw_msm", "ipw_msm_family", "ipw_weights", "lightgbm_classifier",
-    "lightgbm_regressor", "logistic_learner", "logit_glm", "mediation_crossfit", "mediation_crossfit_outcomes", "mediation_gformula",
-    "mediation_rho_sensitivity", "msm_effect", "ols_learner", "path_model", "percentile_interval",
-    "predict_mean", "probit_glm", "regression_metrics", "ridge_learner", "segment_effects", "weight_diagnostics",
-    "xgboost_classifier", "xgboost_regressor",
+    "AIPWResult", "BinaryGLM", "CrossFitMediationResult", "DesignSpec", "EffectEstimate", "EffectSet", "EValue",
+    "ModeratorResult", "MSMFamily", "OLS", "PropensityResult", "RhoSensitivity", "WeightSpec", "aipw",
+    "aipw_outcomes", "available_cores", "balance_matrix", "balance_summary", "balance_table", "bootstrap_std",
+    "bootstrap_weighted_means", "build_design", "classification_metrics", "cluster_bootstrap",
+    "cluster_multiplicities", "clustered_mean", "compare_estimates", "cross_fit_predict", "effect_moderators",
+    "effective_sample_size", "evalue_difference", "evalue_effect", "evalue_or", "evalue_rr", "feature_importances",
+    "fit_design", "fit_learner", "fit_propensity", "g_computation", "grouped_folds", "ipw_msm", "ipw_msm_family",
+    "ipw_weights", "lightgbm_classifier", "lightgbm_regressor", "logistic_learner", "logit_glm", "mediation_crossfit",
+    "mediation_crossfit_outcomes", "mediation_gformula", "mediation_rho_sensitivity", "msm_effect", "ols_learner",
+    "parallel_map", "path_model", "percentile_interval", "predict_mean", "probit_glm", "regression_metrics",
+    "ridge_learner", "segment_effects", "weight_diagnostics", "xgboost_classifier", "xgboost_regressor",
 ]

@@ -71,35 +71,14 @@ def clustered_mean(values: np.ndarray, codes: np.ndarray, weights: np.ndarray | 
     return mean, float(np.sqrt(n_clusters / (n_clusters - 1) * np.sum(sums**2)) / total)
 
 
-@single_threaded
-def aipw(
-    data: pd.DataFrame,
-    treatment: str,
-    outcome: str,
-    covariates: Sequence[str] | str | None = (),
-    categorical: Sequence[str] | str | None = (),
-    cluster: str | None = None,
-    outcome_learner="ols",
-    propensity_learner=None,
-    strategy: str = "t",
-    n_folds: int = 5,
-    propensity_bounds: tuple[float, float] | None = (0.01, 0.99),
-    weights: str | np.ndarray | None = None,
-    n_boot: int = 200,
-    seed: int = 0,
-    alpha: float = 0.05,
-    lightgbm_fast_path: bool = True,
-    n_rep: int = 1,
-    n_jobs: int | None = 1,
-) -> AIPWResult:
+def aipw(data: pd.DataFrame, treatment: str, outcome: str, covariates: Sequence[str] | str | None = (),
+         categorical: Sequence[str] | str | None = (), cluster: str | None = None, **options) -> AIPWResult:
     """Cross-fitted AIPW estimate of the ATE (outcome models per arm by default, strategy "t").
 
-    ``n_rep``: number of independent cross-fitting splits (split r uses fold seed ``seed + r``).
-    The folds of all splits are fitted on ``n_jobs`` processes (the result does not depend on it).
+    ``options``: those of :func:`aipw_outcomes` (learners, ``strategy``, ``n_folds``,
+    ``propensity_bounds``, ``weights``, ``n_boot``, ``seed``, ``alpha``, ``n_rep``, ``n_jobs``).
     """
-    return aipw_outcomes(data, treatment, [outcome], covariates, categorical, cluster, outcome_learner,
-                         propensity_learner, strategy, n_folds, propensity_bounds, weights, n_boot, seed, alpha,
-                         lightgbm_fast_path, n_rep, n_jobs)[outcome]
+    return aipw_outcomes(data, treatment, [outcome], covariates, categorical, cluster, **options)[outcome]
 
 
 @single_threaded
@@ -123,8 +102,12 @@ def aipw_outcomes(
     n_rep: int = 1,
     n_jobs: int | None = 1,
 ) -> dict[str, AIPWResult]:
-    """:func:`aipw` for several outcomes, keyed by outcome: the same folds, one propensity fit
-    per fold for all of them, and the same bootstrap resamples."""
+    """Cross-fitted AIPW for one or several outcomes (keyed by outcome; :func:`aipw` for one):
+    the same folds, one propensity fit per fold for all of them, the same bootstrap resamples.
+
+    ``n_rep``: number of independent cross-fitting splits (split r uses fold seed ``seed + r``).
+    The folds of all splits are fitted on ``n_jobs`` processes (the result does not depend on it).
+    """
     outcome_learner = resolve_learner(ols_learner() if outcome_learner is None else outcome_learner,
                                       "outcome_learner")
     propensity_learner = logistic_learner(seed=seed) if propensity_learner is None else propensity_learner

@@ -390,44 +390,13 @@ class CrossFitMediationResult(EffectSet):
     importances: dict[str, pd.Series]
 
 
-@single_threaded
-def mediation_crossfit(
-    data: pd.DataFrame,
-    treatment: str,
-    mediator: str,
-    outcome: str,
-    covariates: Sequence[str] | str | None = (),
-    categorical: Sequence[str] | str | None = (),
-    cluster: str | None = None,
-    weights: str | np.ndarray | None = None,
-    mediator_learner="auto",
-    outcome_learner="ols",
-    interaction: bool = True,
-    mediator_type: str = "auto",
-    integration: str = "auto",
-    n_mc: int = 20,
-    cde_values: Sequence[float] | None = None,
-    cde_quantiles: Sequence[float] | None = (0.1, 0.9),
-    n_folds: int = 5,
-    n_boot: int = 200,
-    seed: int = 0,
-    alpha: float = 0.05,
-    importances: bool = True,
-    n_jobs: int | None = 1,
-) -> CrossFitMediationResult:
-    """Cross-fitted g-formula mediation: models fitted on the other folds (grouped by cluster)
-    predict M(0), M(1), Y(0,M(0)), Y(1,M(0)), Y(1,M(1)), Y(0,M(1)) for each held-out row.
-
-    Monte Carlo residual pools are the out-of-fold mediator residuals of the training rows (honest
-    noise for flexible learners); fold k draws from the generator (seed, 3, k). Intervals: cluster
-    bootstrap over the row-level predictions (models not refitted; reflects sampling of rows given
-    the fitted nuisances). With ``importances``, full-sample models are fitted once for feature
-    importances. Folds are fitted on ``n_jobs`` processes (the result does not depend on it).
-    """
-    return mediation_crossfit_outcomes(
-        data, treatment, mediator, [outcome], covariates, categorical, cluster, weights, mediator_learner,
-        outcome_learner, interaction, mediator_type, integration, n_mc, cde_values, cde_quantiles, n_folds, n_boot,
-        seed, alpha, importances, n_jobs)[outcome]
+def mediation_crossfit(data: pd.DataFrame, treatment: str, mediator: str, outcome: str,
+                       covariates: Sequence[str] | str | None = (), categorical: Sequence[str] | str | None = (),
+                       cluster: str | None = None, **options) -> CrossFitMediationResult:
+    """Cross-fitted g-formula mediation of one outcome; ``options``: those of
+    :func:`mediation_crossfit_outcomes`."""
+    return mediation_crossfit_outcomes(data, treatment, mediator, [outcome], covariates, categorical, cluster,
+                                       **options)[outcome]
 
 
 @single_threaded
@@ -455,9 +424,17 @@ def mediation_crossfit_outcomes(
     importances: bool | Sequence[str] = True,
     n_jobs: int | None = 1,
 ) -> dict[str, CrossFitMediationResult]:
-    """:func:`mediation_crossfit` for several outcomes, keyed by outcome: one set of folds and
-    one mediator model per fold for all of them, and the same bootstrap resamples.
-    ``importances``: True, False or the outcomes whose full-sample models are fitted for them."""
+    """Cross-fitted g-formula mediation for one or several outcomes (keyed by outcome): models
+    fitted on the other folds (grouped by cluster) predict M(0), M(1), Y(0,M(0)), Y(1,M(0)),
+    Y(1,M(1)), Y(0,M(1)) for each held-out row; one mediator model per fold serves every outcome.
+
+    Monte Carlo residual pools are the out-of-fold mediator residuals of the training rows (honest
+    noise for flexible learners); fold k draws from the generator (seed, 3, k). Intervals: cluster
+    bootstrap over the row-level predictions (models not refitted; reflects sampling of rows given
+    the fitted nuisances), the same resamples for every outcome. ``importances``: True, False or
+    the outcomes whose full-sample models are fitted for feature importances. Folds are fitted on
+    ``n_jobs`` processes (the result does not depend on it).
+    """
     alpha, n_boot, seed = check_alpha(alpha), check_n_boot(n_boot), check_seed(seed)
     outcomes = as_names(outcomes, "outcomes")
     setups = {o: _setup(data, treatment, mediator, o, covariates, categorical, cluster, weights, mediator_learner,
