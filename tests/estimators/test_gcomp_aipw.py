@@ -173,3 +173,22 @@ def test_linear_fast_path_takes_only_plain_least_squares_learners():
                     make_pipeline(PolynomialFeatures(2), Ridge()), make_pipeline(StandardScaler(with_std=False), Ridge()),
                     lightgbm_regressor(seed=0)):
         assert not supports_moments(learner), learner
+
+
+def test_segment_replicate_summaries_and_moderator_bucket_labels_come_from_the_library():
+    from kuairec_causal.estimators import bootstrap_std, bootstrap_weighted_means
+
+    df = confounded(n=600, n_clusters=40, seed=12)
+    scores = df["y"].to_numpy() - df["y"].mean()
+    labels = np.where(df["x"] > 0, "high", "low")
+    table = segment_effects(scores, labels, df["g"], n_boot=30, seed=4)
+    replicates = bootstrap_weighted_means(scores, df["g"].to_numpy(), 30, 4, None, pd.factorize(labels, sort=True)[0])
+    np.testing.assert_allclose(table["bootstrap_std"], bootstrap_std(replicates))
+    np.testing.assert_allclose(table["bootstrap_mean"], replicates.mean(axis=0))
+    moderators = effect_moderators(scores, df[["x"]], clusters=df["g"], n_buckets=4, n_folds=3, seed=1)
+    counts = pd.Series(moderators.bucket).value_counts().sort_index()
+    assert list(counts.index) == [1, 2, 3, 4] and list(counts) == list(moderators.buckets["n_rows"])
+    for b in (1, 4):  # each label marks the rows whose predictions the bucket's range spans
+        part = moderators.predicted[moderators.bucket == b]
+        row = moderators.buckets.set_index("bucket").loc[b]
+        assert (part.min(), part.max()) == (row["predicted_min"], row["predicted_max"])

@@ -1,10 +1,11 @@
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from estimator_sims import confounded, mediated
 from kuairec_causal.errors import ParameterError
-from kuairec_causal.estimators import (EffectEstimate, WeightSpec, cluster_multiplicities, compare_estimates,
+from kuairec_causal.estimators import (EffectEstimate, WeightSpec, aipw, cluster_multiplicities, compare_estimates,
                                        g_computation, ipw_msm, logit_glm, mediation_gformula, msm_effect)
 
 
@@ -64,3 +65,49 @@ def test_effect_estimate_record_and_helpers():
     assert pd.DataFrame([record]).shape[0] == 1
     with pytest.raises(ParameterError, match="compare_estimates needs bootstrap replicates"):
         compare_estimates(e, e)
+
+
+def test_confint_at_another_level_is_formed_as_the_stored_interval():
+    df = confounded(n=400, n_clusters=40, seed=8)
+    roles = dict(covariates=["x"], cluster="g", seed=2)
+    percentile = g_computation(df, "a", "y", n_boot=60, **roles)
+    normal = msm_effect(df, "a", "y", cluster="g")
+    result = aipw(df, "a", "y", n_folds=3, propensity_learner=logit_glm(), n_boot=60, **roles)
+    scored = result.effect
+    assert (result.estimate, result.confint(0.8), result.pvalue) == (scored.estimate, scored.confint(0.8),
+                                                                    scored.pvalue)
+    for result in (percentile, normal, scored):
+        assert result.confint() == (result.ci_lower, result.ci_upper)  # the stored 95% interval
+    # percentile: the replicates' quantiles at the new level, the same as a run with that alpha
+    again = g_computation(df, "a", "y", n_boot=60, alpha=0.2, **roles)
+    assert percentile.confint(0.8) == pytest.approx((again.ci_lower, again.ci_upper), rel=1e-12)
+    # normal: estimate +/- z * SE; AIPW's score bootstrap: z * the replicates' SD
+    z = stats.norm.ppf(0.95)
+    assert normal.confint(0.9) == pytest.approx((normal.estimate - z * normal.std_error,
+                                                 normal.estimate + z * normal.std_error), rel=1e-12)
+    sd = np.std(scored.replicates, ddof=1)
+    assert scored.confint(0.9) == pytest.approx((scored.estimate - z * sd, scored.estimate + z * sd), rel=1e-12)
+    narrow, wide = percentile.confint(0.5), percentile.confint(0.99)
+    assert wide[0] < percentile.ci_lower < narrow[0] < narrow[1] < percentile.ci_upper < wide[1]
+    with pytest.raises(ParameterError, match="level"):
+        normal.confint(95)
+
+
+def test_pvalue_inverts_the_interval_and_summary_has_one_row():
+    df = confounded(n=400, n_clusters=40, seed=9)
+    normal = msm_effect(df, "a", "y", cluster="g")
+    assert normal.pvalue == pytest.approx(2 * stats.norm.sf(abs(normal.estimate / normal.std_error)))
+    percentile = g_computation(df, "a", "y", ["x"], cluster="g", n_boot=80, seed=3)
+    reps = percentile.replicates
+    assert percentile.pvalue == pytest.approx(min(1, 2 * min(np.mean(reps <= 0), np.mean(reps >= 0))))
+    null = g_computation(df.assign(y=np.random.default_rng(0).normal(size=len(df))), "a", "y", ["x"], cluster="g",
+                         n_boot=80, seed=3)
+    assert null.pvalue > 0.05 and percentile.pvalue < 0.05  # a planted effect of 2 vs none
+    # at level 1 - p the interval reaches 0 (the definition of the p-value by inversion)
+    weak = msm_effect(df.assign(y=np.random.default_rng(1).normal(size=len(df))), "a", "y", cluster="g")
+    assert 0.001 < weak.pvalue < 0.999
+    low, high = weak.confint(1 - weak.pvalue)
+    assert min(abs(low), abs(high)) == pytest.approx(0, abs=1e-9)
+    table = percentile.summary(level=0.9)
+    assert list(table.index) == ["ATE"] and table.loc["ATE", "ci_lower"] == percentile.confint(0.9)[0]
+    assert {"estimate", "std_error", "z", "pvalue", "ci_lower", "ci_upper", "level"} <= set(table.columns)

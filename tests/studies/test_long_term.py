@@ -21,6 +21,7 @@ import yaml
 from kuairec_causal import estimators as est
 from kuairec_causal.store import DuckDBMartReader
 from kuairec_causal.studies import long_term as lt
+from kuairec_causal.studies import long_term_spec
 from kuairec_causal.studies.common import StudyContext, StudySettings, load_truth
 from kuairec_causal.studies.long_term_tables import (ReadinessRules, evalue_interpretation, quantile_buckets,
                                                      weight_readiness)
@@ -173,7 +174,7 @@ def test_msm_bootstrap_reproduces_ipw_msm(simulated_warehouse):
     weights = lt.weight_columns(panel, lt.propensity_step(panel, lt.learners(3), 3, 3, jobs=1))
     shared = lt.msm_step(panel, logistic, weights, 12, 3, jobs=1)[(lt.ANALYSIS_WEIGHT, lt.PRIMARY_OUTCOME)]
     library = est.ipw_msm(panel.data, outcome=lt.PRIMARY_OUTCOME, **panel.roles, propensity_learner=logistic,
-                          weight_spec=lt.ANALYSIS_SPEC, n_boot=12, seed=3)
+                          weight_spec=long_term_spec.ANALYSIS_SPEC, n_boot=12, seed=3)
     np.testing.assert_array_equal(shared.replicates, library.replicates)
     assert (shared.estimate, shared.ci_lower, shared.ci_upper) == (library.estimate, library.ci_lower,
                                                                    library.ci_upper)

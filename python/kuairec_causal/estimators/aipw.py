@@ -16,6 +16,7 @@ too: replicate b resamples clusters and uses split b mod n_rep.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -34,14 +35,14 @@ from ._threads import single_threaded
 from .bootstrap import bootstrap_std, bootstrap_weighted_means, cluster_sums, percentile_interval
 from .crossfit import classification_metrics, grouped_folds, nuisance_table, regression_metrics
 from .design import build_design
-from .learners import (describe_learner, feature_importances, fit_learner, logistic_learner, ols_learner,
-                       require_classifier, resolve_learner)
+from .learners import describe_learner, feature_importances, fit_learner, require_classifier, resolve_learner
 from .results import EffectEstimate, from_normal
 
 
 @dataclass(kw_only=True)
 class AIPWResult:
-    """``effect``: the ATE. ``scores``: per-row doubly robust scores (their mean is the ATE; with
+    """``effect``: the ATE (the result also answers :class:`EffectEstimate`'s interface for it).
+    ``scores``: per-row doubly robust scores (their mean is the ATE; with
     several splits, the mean over splits). ``nuisances``: out-of-fold mu1, mu0, propensity (after
     clipping; with several splits, means over splits) and the fold of the first split per row.
     ``metrics``: out-of-fold nuisance accuracy (of those means, per fold of the first split).
@@ -54,6 +55,32 @@ class AIPWResult:
     metrics: pd.DataFrame
     mean_y1: float
     mean_y0: float
+
+    # The result reads as its effect: the common interface of EffectEstimate.
+    @property
+    def estimate(self) -> float:
+        return self.effect.estimate
+
+    @property
+    def std_error(self) -> float:
+        return self.effect.std_error
+
+    @property
+    def pvalue(self) -> float:
+        return self.effect.pvalue
+
+    @property
+    def replicates(self) -> np.ndarray | None:
+        return self.effect.replicates
+
+    def confint(self, level: float = 0.95) -> tuple[float, float]:
+        return self.effect.confint(level)
+
+    def summary(self, level: float = 0.95) -> pd.DataFrame:
+        return self.effect.summary(level)
+
+    def to_record(self) -> dict[str, object]:
+        return self.effect.to_record()
 
 
 def clustered_mean(values: np.ndarray, codes: np.ndarray, weights: np.ndarray | None = None) -> tuple[float, float]:
@@ -90,7 +117,7 @@ def aipw_outcomes(
     categorical: Sequence[str] | str | None = (),
     cluster: str | None = None,
     outcome_learner="ols",
-    propensity_learner=None,
+    propensity_learner="logistic",
     strategy: str = "t",
     n_folds: int = 5,
     propensity_bounds: tuple[float, float] | None = (0.01, 0.99),
@@ -108,9 +135,8 @@ def aipw_outcomes(
     ``n_rep``: number of independent cross-fitting splits (split r uses fold seed ``seed + r``).
     The folds of all splits are fitted on ``n_jobs`` processes (the result does not depend on it).
     """
-    outcome_learner = resolve_learner(ols_learner() if outcome_learner is None else outcome_learner,
-                                      "outcome_learner")
-    propensity_learner = logistic_learner(seed=seed) if propensity_learner is None else propensity_learner
+    outcome_learner = resolve_learner(outcome_learner, "outcome_learner")
+    propensity_learner = resolve_learner(propensity_learner, "propensity_learner")
     require_classifier(propensity_learner, "propensity_learner")
     strategy = check_choice(strategy, "strategy", ["s", "t"])
     bounds = check_bounds(propensity_bounds, "propensity_bounds")
@@ -248,7 +274,7 @@ def _attach_score_bootstrap(effect: EffectEstimate, splits: list[_Split], codes:
     splits_note = f", replicate b on cross-fitting split b mod {n_rep}" if n_rep > 1 else ""
     effect.ci_method = (f"normal with the cluster-bootstrap SD of the mean score (B={n_boot}{splits_note}); "
                         "std_error from the influence function")
-    effect.replicates = effects
+    effect.replicates, effect.interval = effects, "normal_bootstrap_sd"
 
 
 def segment_effects(
@@ -266,6 +292,8 @@ def segment_effects(
 
     ``passes_size_filter`` flags segments with at least ``min_rows`` rows and ``min_clusters``
     clusters; small segments are reported, not dropped. A cluster may span several segments.
+    With ``n_boot`` the table also has the replicates' mean and SD (``bootstrap_mean``,
+    ``bootstrap_std``).
     """
     scores = np.asarray(scores, dtype=float)
     labels = pd.Series(np.asarray(segment_labels, dtype=object))
@@ -291,19 +319,24 @@ def segment_effects(
     if n_boot:
         replicates = bootstrap_weighted_means(scores, codes, n_boot, seed, w, segments)
         table["ci_lower"], table["ci_upper"] = percentile_interval(replicates, alpha)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a segment absent from every replicate
+            table["bootstrap_mean"] = np.nanmean(replicates, axis=0)
+        table["bootstrap_std"] = bootstrap_std(replicates)
     else:
-        table["ci_lower"] = table["ci_upper"] = np.nan
+        table["ci_lower"] = table["ci_upper"] = table["bootstrap_mean"] = table["bootstrap_std"] = np.nan
     return table
 
 
 @dataclass(kw_only=True)
 class ModeratorResult:
     """``importances``: share per feature (full-sample fit). ``predicted``: out-of-fold predicted
-    effect per row. ``buckets``: mean score (the honest effect estimate) by quantile bucket of the
-    predicted effect -- "smoothed effect buckets"."""
+    effect per row. ``bucket``: each row's quantile bucket (1..n_buckets) of ``predicted``.
+    ``buckets``: mean score (the honest effect estimate) per bucket -- "smoothed effect buckets"."""
 
     importances: pd.Series
     predicted: np.ndarray
+    bucket: np.ndarray
     buckets: pd.DataFrame
 
 
@@ -311,7 +344,7 @@ class ModeratorResult:
 def effect_moderators(
     scores: np.ndarray,
     X: pd.DataFrame | np.ndarray,
-    learner=None,
+    learner="ridge",
     clusters: np.ndarray | pd.Series | None = None,
     n_buckets: int = 5,
     n_folds: int = 5,
@@ -336,7 +369,7 @@ def effect_moderators(
         names = [f"x{j}" for j in range(matrix.shape[1])]
     if len(matrix) != len(scores):
         raise ParameterError(f"X has {len(matrix)} rows but scores has {len(scores)}")
-    learner = resolve_learner("ridge" if learner is None else learner, "learner")
+    learner = resolve_learner(learner, "learner")
     codes = np.arange(len(scores)) if clusters is None else factorize(clusters)[0]
     w = None if weights is None else check_weights(weights)
     folds = grouped_folds(codes, n_folds, seed)
@@ -350,16 +383,16 @@ def effect_moderators(
     for k, values in enumerate(parallel_map(fold_predictions, range(n_folds), n_jobs, "effect moderators")):
         predicted[folds == k] = values
     importances = feature_importances(fit_learner(learner, matrix, scores, w), names)
-    return ModeratorResult(importances=importances, predicted=predicted,
-                           buckets=_buckets(scores, predicted, codes, w, n_buckets))
+    bucket = pd.qcut(pd.Series(predicted).rank(method="first"), n_buckets, labels=False).to_numpy() + 1
+    return ModeratorResult(importances=importances, predicted=predicted, bucket=bucket,
+                           buckets=_buckets(scores, predicted, bucket, codes, w, n_buckets))
 
 
-def _buckets(scores: np.ndarray, predicted: np.ndarray, codes: np.ndarray, w: np.ndarray | None,
-             n_buckets: int) -> pd.DataFrame:
-    bucket = pd.qcut(pd.Series(predicted).rank(method="first"), n_buckets, labels=False).to_numpy()
+def _buckets(scores: np.ndarray, predicted: np.ndarray, bucket: np.ndarray, codes: np.ndarray,
+             w: np.ndarray | None, n_buckets: int) -> pd.DataFrame:
     rows = []
     for b in range(n_buckets):
-        part = bucket == b
+        part = bucket == b + 1
         mean, se = clustered_mean(scores[part], codes[part], None if w is None else w[part])
         rows.append({"bucket": b + 1, "n_rows": int(part.sum()), "predicted_min": float(predicted[part].min()),
                      "predicted_max": float(predicted[part].max()), "mean_predicted": float(predicted[part].mean()),

@@ -23,7 +23,7 @@ from ._parallel import parallel_map
 from ._threads import single_threaded
 from .bootstrap import cluster_bootstrap, cluster_multiplicities, percentile_interval
 from .crossfit import grouped_folds, regression_metrics
-from .learners import describe_learner, ols_learner, resolve_learner
+from .learners import describe_learner, resolve_learner
 from .results import EffectEstimate, from_replicates_or_point
 
 
@@ -80,7 +80,7 @@ def g_computation(
     same fits as refitting on the rows, without the pass over the rows); other learners' refits
     are spread over ``n_jobs`` processes (the result does not depend on ``n_jobs``).
     """
-    learner = resolve_learner(ols_learner() if learner is None else learner, "learner")
+    learner = resolve_learner(learner, "learner")
     strategy = check_choice(strategy, "strategy", ["s", "t"])
     alpha, n_boot, seed = check_alpha(alpha), check_n_boot(n_boot), check_seed(seed)
     n_folds = check_int(n_folds, "n_folds", 2)

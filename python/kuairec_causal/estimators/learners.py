@@ -188,7 +188,9 @@ _NAMED = {"ols": ols_learner, "logit": logit_glm, "probit": probit_glm, "logisti
 
 
 def resolve_learner(learner, parameter: str):
-    """Accept a learner object or a short name ('ols', 'logit', 'probit', 'logistic', 'ridge')."""
+    """A learner object, or a fresh one for a documented name: 'ols' (:func:`ols_learner`), 'ridge'
+    (:func:`ridge_learner`), 'logistic' (:func:`logistic_learner`), 'logit' / 'probit'
+    (:func:`logit_glm` / :func:`probit_glm`). Every learner parameter takes either."""
     if isinstance(learner, str):
         check_choice(learner, parameter, sorted(_NAMED))
         return _NAMED[learner]()

@@ -189,13 +189,12 @@ def _setup(data, treatment, mediator, outcome, covariates, categorical, cluster,
 
 
 def _learners(mediator_learner, outcome_learner, binary: bool, prep: CausalData, mediator: str, outcome: str):
-    if mediator_learner is None or (isinstance(mediator_learner, str) and mediator_learner == "auto"):
+    if isinstance(mediator_learner, str) and mediator_learner == "auto":
         mediator_learner = logit_glm() if binary else ols_learner()
     mediator_learner = resolve_learner(mediator_learner, "mediator_learner")
     if is_classifier(mediator_learner) and not binary:
         raise ParameterError(f"mediator_learner is a classifier but mediator '{mediator}' is continuous")
-    outcome_learner = resolve_learner(ols_learner() if outcome_learner is None else outcome_learner,
-                                      "outcome_learner")
+    outcome_learner = resolve_learner(outcome_learner, "outcome_learner")
     if is_classifier(outcome_learner) and not is_binary(prep.y):
         raise ParameterError(f"outcome_learner is a classifier but outcome '{outcome}' is not binary 0/1")
     return mediator_learner, outcome_learner

@@ -27,9 +27,9 @@ from ._parallel import parallel_map, task_chunks
 from ._threads import single_threaded
 from .balance import balance_matrix, balance_summary
 from .bootstrap import cluster_multiplicities
-from .learners import describe_learner, fit_learner, logistic_learner, predict_mean, require_classifier
+from .learners import describe_learner, fit_learner, predict_mean, require_classifier, resolve_learner
 from .propensity import fit_propensity_model
-from .results import EffectEstimate, from_bootstrap, from_normal
+from .results import EffectEstimate, EffectSet, from_bootstrap, from_normal
 from .weights import WeightSpec, weight_diagnostics
 
 REPLICATE_BLOCK = 25  # replicates per pass over the rows
@@ -84,25 +84,19 @@ def msm_effect(
 
 
 @dataclass(kw_only=True)
-class MSMFamily:
+class MSMFamily(EffectSet):
     """MSM estimates for every (weighting, outcome) pair of :func:`ipw_msm_family`, bootstrapped
     on one set of resamples (replicate b of every pair used the same resample and, for weightings
     from the propensity model, the same propensity refit).
 
-    ``effects[(weighting, outcome)]``: the estimate (interval and SE from the bootstrap when
+    ``result[(weighting, outcome)]``: the estimate (interval and SE from the bootstrap when
     ``n_boot`` > 0; the cluster-robust WLS SE is in its diagnostics as ``robust_std_error``).
     ``propensity``: the full-sample propensity scores. ``weights[weighting]``: the weights used
     (without analysis weights)."""
 
-    effects: dict[tuple[str, str], EffectEstimate]
     propensity: np.ndarray
     weights: dict[str, np.ndarray]
     n_boot: int
-
-    def __getitem__(self, key: tuple[str, str]) -> EffectEstimate:
-        if key not in self.effects:
-            raise KeyError(f"no MSM estimate for {key!r}; have {list(self.effects)}")
-        return self.effects[key]
 
 
 @single_threaded
@@ -114,7 +108,7 @@ def ipw_msm_family(
     covariates: Sequence[str] | str | None = (),
     categorical: Sequence[str] | str | None = (),
     cluster: str | None = None,
-    propensity_learner=None,
+    propensity_learner="logistic",
     weights: str | np.ndarray | None = None,
     n_boot: int = 200,
     seed: int = 0,
@@ -128,7 +122,7 @@ def ipw_msm_family(
     weights (held fixed in the bootstrap) or to None (unweighted: the difference in means).
     ``weights`` are optional analysis (sampling) weights, multiplied into every weighting.
     """
-    learner = logistic_learner(seed=seed) if propensity_learner is None else propensity_learner
+    learner = resolve_learner(propensity_learner, "propensity_learner")
     require_classifier(learner, "propensity_learner")
     alpha, n_boot, seed = check_alpha(alpha), check_n_boot(n_boot), check_seed(seed)
     outcomes = as_names(outcomes, "outcomes")
@@ -153,7 +147,7 @@ def ipw_msm_family(
         for k, outcome in enumerate(outcomes):
             effects[(name, outcome)] = _msm_estimate(
                 prep, Y[:, k], w, alpha, method, None if replicates is None else replicates[:, j, k], diagnostics)
-    return MSMFamily(effects=effects, propensity=e, weights=used, n_boot=n_boot)
+    return MSMFamily(method="IPW-MSM family", effects=effects, propensity=e, weights=used, n_boot=n_boot)
 
 
 @single_threaded
@@ -164,7 +158,7 @@ def ipw_msm(
     covariates: Sequence[str] | str | None = (),
     categorical: Sequence[str] | str | None = (),
     cluster: str | None = None,
-    propensity_learner=None,
+    propensity_learner="logistic",
     weight_spec: WeightSpec = WeightSpec(),
     weights: str | np.ndarray | None = None,
     n_boot: int = 200,

@@ -13,7 +13,7 @@ from ._data import prepare
 from ._threads import single_threaded
 from .crossfit import classification_metrics, cross_fit_predict, grouped_folds
 from .design import DesignSpec
-from .learners import fit_learner, logistic_learner, predict_mean, require_classifier
+from .learners import fit_learner, predict_mean, require_classifier, resolve_learner
 
 
 @dataclass(kw_only=True)
@@ -43,7 +43,7 @@ def fit_propensity(
     covariates: Sequence[str] | str | None = (),
     categorical: Sequence[str] | str | None = (),
     cluster: str | None = None,
-    learner=None,
+    learner="logistic",
     n_folds: int | None = 5,
     seed: int = 0,
     weights: str | np.ndarray | None = None,
@@ -54,7 +54,7 @@ def fit_propensity(
     Metrics describe the out-of-fold scores when available (an honest view of overlap and
     discrimination), else the in-sample ones.
     """
-    learner = logistic_learner(seed=seed) if learner is None else learner
+    learner = resolve_learner(learner, "learner")
     require_classifier(learner, "propensity learner")
     seed = check_seed(seed)
     prep = prepare(data, treatment, covariates=covariates, categorical=categorical, cluster=cluster,

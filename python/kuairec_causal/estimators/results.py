@@ -14,10 +14,20 @@ from kuairec_causal.errors import ParameterError
 from .bootstrap import bootstrap_std, percentile_interval
 
 
+# How an estimate's interval is formed, so that :meth:`EffectEstimate.confint` can form it again
+# at another level: percentiles of the bootstrap replicates; estimate +/- z * std_error; estimate
+# +/- z * the replicates' SD (AIPW's score bootstrap); no interval.
+INTERVALS = ("percentile", "normal", "normal_bootstrap_sd", "none")
+
+
 @dataclass(kw_only=True)
 class EffectEstimate:
     """A point estimate with its uncertainty and the context needed to read it.
 
+    The interface every estimator's result shares: ``estimate``, ``std_error``,
+    ``confint(level)``, ``pvalue``, ``summary()``, ``replicates``, ``to_record()``.
+    ``ci_lower`` / ``ci_upper`` are the interval at level ``1 - alpha``; ``interval`` says how it
+    was formed (one of :data:`INTERVALS`), and ``confint`` forms it the same way at any level.
     ``reference_mean`` is the baseline for the relative effect (e.g. the control or Y(0) mean).
     ``replicates`` holds the bootstrap replicates of ``estimate`` (same seed and data => same
     resamples, so replicates of two estimates can be differenced; see :func:`compare_estimates`).
@@ -37,6 +47,57 @@ class EffectEstimate:
     relative_ci_upper: float = math.nan
     diagnostics: dict = field(default_factory=dict)
     replicates: np.ndarray | None = field(default=None, repr=False)
+    alpha: float = 0.05
+    interval: str = "normal"
+
+    def confint(self, level: float = 0.95) -> tuple[float, float]:
+        """The interval at ``level``, formed as the stored one was (see :data:`INTERVALS`)."""
+        level = _check_level(level)
+        if math.isclose(level, 1 - self.alpha, rel_tol=0, abs_tol=1e-12):
+            return self.ci_lower, self.ci_upper
+        if self.interval == "none":
+            return math.nan, math.nan
+        if self.interval == "percentile":
+            low, high = percentile_interval(self._replicates(), 1 - level)
+            return float(low), float(high)
+        z = float(stats.norm.ppf(0.5 + level / 2))
+        se = self._interval_std_error()
+        return self.estimate - z * se, self.estimate + z * se
+
+    @property
+    def pvalue(self) -> float:
+        """Two-sided p-value of "no effect" by the interval's method: the smallest 1 - level at
+        which :meth:`confint` excludes 0 (bootstrap share beyond 0 for percentile intervals)."""
+        if self.interval == "none":
+            return math.nan
+        if self.interval == "percentile":
+            replicates = self._replicates()
+            replicates = replicates[np.isfinite(replicates)]
+            if len(replicates) == 0:
+                return math.nan
+            return float(min(1.0, 2 * min(np.mean(replicates <= 0), np.mean(replicates >= 0))))
+        se = self._interval_std_error()
+        if not se > 0:
+            return math.nan
+        return float(2 * stats.norm.sf(abs(self.estimate) / se))
+
+    def summary(self, level: float = 0.95) -> pd.DataFrame:
+        """One row (indexed by the estimand), as DoubleML's and statsmodels' summaries."""
+        low, high = self.confint(level)
+        se = self.std_error
+        return pd.DataFrame({"estimate": [self.estimate], "std_error": [se],
+                             "z": [self.estimate / se if se > 0 else math.nan], "pvalue": [self.pvalue],
+                             "ci_lower": [low], "ci_upper": [high], "level": [level], "interval": [self.interval],
+                             "n": [self.n], "n_clusters": [self.n_clusters], "method": [self.method]},
+                            index=pd.Index([self.estimand], name="estimand"))
+
+    def _replicates(self) -> np.ndarray:
+        if self.replicates is None:
+            raise ParameterError(f"{self.method}: a {self.interval} interval needs the bootstrap replicates")
+        return np.asarray(self.replicates, dtype=float)
+
+    def _interval_std_error(self) -> float:
+        return float(bootstrap_std(self._replicates())) if self.interval == "normal_bootstrap_sd" else self.std_error
 
     @property
     def relative_effect(self) -> float:
@@ -54,7 +115,7 @@ class EffectEstimate:
         record: dict[str, object] = {
             "estimand": self.estimand, "method": self.method, "estimate": self.estimate,
             "std_error": self.std_error, "ci_lower": self.ci_lower, "ci_upper": self.ci_upper,
-            "ci_method": self.ci_method, "n": self.n, "n_clusters": self.n_clusters,
+            "ci_method": self.ci_method, "pvalue": self.pvalue, "n": self.n, "n_clusters": self.n_clusters,
             "reference_mean": self.reference_mean, "relative_effect": self.relative_effect,
             "relative_ci_lower": self.relative_ci_lower, "relative_ci_upper": self.relative_ci_upper,
             "n_boot": 0 if self.replicates is None else len(self.replicates),
@@ -99,7 +160,8 @@ def from_bootstrap(*, estimand: str, method: str, estimate: float, replicates: n
         estimand=estimand, method=method, estimate=float(estimate), std_error=float(bootstrap_std(replicates)),
         ci_lower=float(low), ci_upper=float(high), n=int(n), n_clusters=int(n_clusters),
         ci_method=f"cluster bootstrap percentile (B={len(replicates)})", reference_mean=float(reference_mean),
-        relative_ci_lower=rel_low, relative_ci_upper=rel_high, diagnostics=diagnostics, replicates=replicates)
+        relative_ci_lower=rel_low, relative_ci_upper=rel_high, diagnostics=diagnostics, replicates=replicates,
+        alpha=alpha, interval="percentile")
 
 
 def from_normal(*, estimand: str, method: str, estimate: float, std_error: float, n: int, n_clusters: int,
@@ -111,7 +173,7 @@ def from_normal(*, estimand: str, method: str, estimate: float, std_error: float
         estimand=estimand, method=method, estimate=float(estimate), std_error=float(std_error),
         ci_lower=float(estimate - z * std_error), ci_upper=float(estimate + z * std_error), n=int(n),
         n_clusters=int(n_clusters), ci_method=ci_method, reference_mean=float(reference_mean),
-        diagnostics=dict(diagnostics or {}))
+        diagnostics=dict(diagnostics or {}), alpha=alpha, interval="normal" if np.isfinite(std_error) else "none")
 
 
 def from_replicates_or_point(*, replicates: np.ndarray | None, reference_replicates: np.ndarray | None = None,
@@ -143,20 +205,47 @@ def compare_estimates(first: EffectEstimate, second: EffectEstimate, alpha: floa
 
 @dataclass(kw_only=True)
 class EffectSet:
-    """Several named estimates from one analysis (mediation effects, path coefficients)."""
+    """Several named estimates from one analysis (mediation effects, path coefficients, an MSM
+    for several outcomes and weightings): each part is an :class:`EffectEstimate` under the name
+    the estimator documents, ``result[name]``."""
 
     method: str
-    effects: dict[str, EffectEstimate]
+    effects: dict
     diagnostics: dict = field(default_factory=dict)
 
-    def __getitem__(self, name: str) -> EffectEstimate:
+    def __getitem__(self, name) -> EffectEstimate:
         if name not in self.effects:
             raise KeyError(f"no effect named {name!r}; have {list(self.effects)}")
         return self.effects[name]
 
-    def __contains__(self, name: str) -> bool:
+    def __contains__(self, name) -> bool:
         return name in self.effects
+
+    @property
+    def names(self) -> list:
+        return list(self.effects)
+
+    def summary(self, level: float = 0.95) -> pd.DataFrame:
+        """One row per part (see :meth:`EffectEstimate.summary`), indexed by its name."""
+        table = pd.concat([effect.summary(level) for effect in self.effects.values()])
+        table.index = pd.Index([str(name) if isinstance(name, str) else " / ".join(map(str, name))
+                                for name in self.effects], name="effect")
+        return table
+
+    def confint(self, level: float = 0.95) -> pd.DataFrame:
+        """Every part's interval at ``level``."""
+        return self.summary(level)[["ci_lower", "ci_upper"]]
+
+    def to_record(self) -> list[dict[str, object]]:
+        """One flat record per part (see :meth:`EffectEstimate.to_record`)."""
+        return [estimate.to_record() for estimate in self.effects.values()]
 
     def table(self) -> pd.DataFrame:
         """One row per effect (see :meth:`EffectEstimate.to_record`)."""
-        return pd.DataFrame([estimate.to_record() for estimate in self.effects.values()])
+        return pd.DataFrame(self.to_record())
+
+
+def _check_level(level: object) -> float:
+    if not isinstance(level, (int, float)) or not 0 < level < 1:
+        raise ParameterError(f"level must be in (0, 1); got {level!r}")
+    return float(level)

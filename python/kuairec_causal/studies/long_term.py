@@ -40,97 +40,18 @@ from kuairec_causal import estimators as est
 from kuairec_causal.errors import KuaiRecError
 from kuairec_causal.estimators.learners import describe_learner
 from kuairec_causal.progress import log, stage
-from kuairec_causal.studies.common import LONG_TERM_TRUTH_OUTCOMES, StudyContext
+from kuairec_causal.studies.common import StudyContext
+from kuairec_causal.studies.long_term_spec import (STUDY, MART, TREATMENT, CLUSTER, PRIMARY_OUTCOME, OUTCOMES,
+                                                  SECONDARY_OUTCOMES, OUTCOME_ORDER, AVERAGE_DAILY_OUTCOME,
+                                                  CATEGORICAL, NUMERIC, MODERATORS, ANALYSIS_WEIGHT_CAP,
+                                                  AIPW_PROPENSITY_BOUNDS, AIPW_SPLITS, SEGMENT_BUCKETS,
+                                                  MODERATOR_BUCKETS, SEGMENT_MIN_ROWS, SEGMENT_MIN_USERS,
+                                                  LIGHTGBM_SECONDARY_MAX_BOOT, learners, WeightOption,
+                                                  WEIGHT_OPTIONS, ANALYSIS_WEIGHT, SEGMENTS,
+                                                  DAY_NAMES)
 from kuairec_causal.studies.long_term_tables import (EffectRow, crosses_zero, covers, effect_table,
                                                      evalue_rows, quantile_buckets, rescaled, segment_effect_table,
                                                      weight_diagnostics_table, weight_readiness)
-
-STUDY = "long_term"
-MART = "mart_long_term_analysis"
-TREATMENT = "treatment"
-CLUSTER = "user_id"
-PRIMARY_OUTCOME = "future_7day_interactions"
-# mart column -> outcome name of the simulator's ground truth
-OUTCOMES = {column: name for name, column in LONG_TERM_TRUTH_OUTCOMES.items()}
-SECONDARY_OUTCOMES = [c for c in OUTCOMES if c != PRIMARY_OUTCOME]
-OUTCOME_ORDER = {column: order for order, column in enumerate([PRIMARY_OUTCOME, *SECONDARY_OUTCOMES])}
-AVERAGE_DAILY_OUTCOME = "future_7day_avg_daily_interactions"
-
-# Pre-treatment history: the previous day (lag_1_*) and the sum over the three previous days
-# (prior_3day_*). The capped watch ratio stands in for the raw one: raw ratios carry re-watch
-# loops of up to several hundred, which dominate linear models without adding information.
-HISTORY_MEASURES = ("active_day", "interactions", "total_play_duration_sec", "avg_watch_ratio_capped",
-                    "high_watch_share", "complete_or_rewatch_share", "valid_play_share",
-                    "discovery_candidate_share", "satisfaction_depth_score")
-HISTORY = [f"{window}_{measure}" for window in ("lag_1", "prior_3day") for measure in HISTORY_MEASURES]
-CALENDAR = ["calendar_day_index"]
-PROFILE_NUMERIC = ["register_days", "follow_user_num", "fans_user_num", "friend_user_num", "is_lowactive_period",
-                   "is_live_streamer", "is_video_author", *[f"onehot_feat{i}" for i in range(18)]]
-CATEGORICAL = ["day_of_week_name", "user_active_degree"]
-NUMERIC = [*HISTORY, *CALENDAR, *PROFILE_NUMERIC]
-# Inputs of the effect-moderator model: the histories and the calendar (what a targeting rule
-# could use), not the anonymised profile codes.
-MODERATORS = [*HISTORY, *CALENDAR, "day_of_week"]
-
-ANALYSIS_WEIGHT_CAP = 10.0
-AIPW_PROPENSITY_BOUNDS = (0.01, 0.99)
-# Independent cross-fitting splits averaged by AIPW. On small panels the split itself moves the
-# estimate and the score bootstrap of one split cannot see that (see estimators.aipw): with one
-# split the interval covered the planted effect in 15 of 20 200-user releases, with 3 splits in
-# 37 of 40 (tests/studies/test_long_term.py, coverage over releases).
-AIPW_SPLITS = 3
-SEGMENT_BUCKETS = 4
-MODERATOR_BUCKETS = 5
-SEGMENT_MIN_ROWS = 300
-SEGMENT_MIN_USERS = 30
-# LightGBM g-computation refits two boosters per replicate (~0.3 s at 72k rows): the primary
-# outcome gets the full n_boot, secondary outcomes at most this many replicates.
-LIGHTGBM_SECONDARY_MAX_BOOT = 50
-
-
-def learners(seed: int) -> dict[str, object]:
-    """Nuisance learners. LightGBM outcome models are small (60 trees of 15 leaves at learning
-    rate 0.15): as accurate out of fold as 150 trees of 31 leaves on this panel, at a third of
-    the cost per bootstrap refit."""
-    return {
-        "logistic": est.logistic_learner(seed=seed),
-        "lightgbm_propensity": est.lightgbm_classifier(seed=seed, n_estimators=100, learning_rate=0.1,
-                                                       num_leaves=15, min_child_samples=50),
-        "ridge": est.ridge_learner(alpha=1.0, seed=seed),
-        "lightgbm_outcome": est.lightgbm_regressor(seed=seed, n_estimators=60, learning_rate=0.15, num_leaves=15,
-                                                  min_child_samples=50),
-        "lightgbm_moderator": est.lightgbm_regressor(seed=seed, n_estimators=100, learning_rate=0.05, num_leaves=7,
-                                                     min_child_samples=200),
-    }
-
-
-@dataclass(frozen=True)
-class WeightOption:
-    column: str
-    propensity_model: str  # "logistic", "lightgbm" or "none"
-    spec: est.WeightSpec | None
-    description: str
-
-
-WEIGHT_OPTIONS = (
-    WeightOption("unweighted", "none", None, "no weighting (the naive difference in means)"),
-    WeightOption("ipw_logistic", "logistic", est.WeightSpec(stabilized=False), "1/e or 1/(1-e), logistic propensity"),
-    WeightOption("sw_logistic", "logistic", est.WeightSpec(stabilized=True), "stabilized, logistic propensity"),
-    WeightOption("sw_logistic_clip_10", "logistic", est.WeightSpec(stabilized=True, clip=10.0),
-                 "stabilized, clipped at 10, logistic propensity (= analysis_weight)"),
-    WeightOption("sw_logistic_clip_5", "logistic", est.WeightSpec(stabilized=True, clip=5.0),
-                 "stabilized, clipped at 5, logistic propensity"),
-    WeightOption("sw_logistic_clip_2", "logistic", est.WeightSpec(stabilized=True, clip=2.0),
-                 "stabilized, clipped at 2, logistic propensity"),
-    WeightOption("ipw_lightgbm", "lightgbm", est.WeightSpec(stabilized=False),
-                 "1/e or 1/(1-e), LightGBM out-of-fold propensity"),
-    WeightOption("sw_lightgbm", "lightgbm", est.WeightSpec(stabilized=True),
-                 "stabilized, LightGBM out-of-fold propensity"),
-    WeightOption("sw_lightgbm_clip_10", "lightgbm", est.WeightSpec(stabilized=True, clip=10.0),
-                 "stabilized, clipped at 10, LightGBM out-of-fold propensity"),
-)
-ANALYSIS_WEIGHT = "sw_logistic_clip_10"
-ANALYSIS_SPEC = est.WeightSpec(stabilized=True, clip=ANALYSIS_WEIGHT_CAP)
 
 
 @dataclass
@@ -499,13 +420,6 @@ def aipw_score_table(panel: Panel, result: est.AIPWResult) -> pd.DataFrame:
 # Heterogeneity
 
 
-SEGMENTS = (
-    ("prior_interactions_bucket", "prior_3day_interactions"),
-    ("lag_interactions_bucket", "lag_1_interactions"),
-    ("prior_watch_ratio_bucket", "prior_3day_avg_watch_ratio"),
-    ("prior_high_watch_bucket", "prior_3day_high_watch_share"),
-)
-DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 def segment_step(panel: Panel, result: est.AIPWResult, n_boot: int, seed: int) -> pd.DataFrame:
@@ -539,10 +453,9 @@ def moderator_step(panel: Panel, result: est.AIPWResult, learner, n_boot: int, n
     importance = pd.DataFrame({"rank": np.arange(1, len(shares) + 1), "feature": shares.index.astype(str),
                                "importance_share": shares.to_numpy(float)})
     importance["cumulative_share"] = importance["importance_share"].cumsum()
-    # Buckets of the out-of-fold predicted effect, as effect_moderators forms them, with a
-    # user-cluster bootstrap interval for the mean AIPW score of each.
-    bucket = pd.qcut(pd.Series(moderators.predicted).rank(method="first"), MODERATOR_BUCKETS, labels=False)
-    labels = bucket.astype(int).map(lambda b: f"B{b + 1}")
+    # The library's buckets of the out-of-fold predicted effect, with a user-cluster bootstrap
+    # interval for the mean AIPW score of each.
+    labels = pd.Series([f"B{b}" for b in moderators.bucket])
     frame = pd.DataFrame({"treatment": panel.a, "outcome": panel.data[PRIMARY_OUTCOME].to_numpy(),
                           "propensity": result.nuisances["propensity"].to_numpy(),
                           "mu0": result.nuisances["mu0"].to_numpy(), "mu1": result.nuisances["mu1"].to_numpy()})
@@ -550,8 +463,6 @@ def moderator_step(panel: Panel, result: est.AIPWResult, learner, n_boot: int, n
     segments = segment_effect_table("predicted_effect_bucket", labels, order, result.scores, panel.codes, frame,
                                     n_boot, seed, 1, 1)
     library = moderators.buckets.set_index("bucket")
-    if not np.array_equal(library["n_rows"].to_numpy(), segments["rows"].to_numpy()):
-        raise KuaiRecError("effect-moderator buckets differ from the library's")
     buckets = pd.DataFrame({
         "bucket": segments["segment_order"].astype(int), "rows": segments["rows"], "users": segments["users"],
         "predicted_min": library["predicted_min"].to_numpy(), "predicted_max": library["predicted_max"].to_numpy(),

@@ -112,14 +112,6 @@ def segment_effect_table(segment_type: str, labels: pd.Series, order: dict[str, 
     labels = pd.Series(np.asarray(labels, dtype=object))
     table = est.segment_effects(scores, labels, clusters, n_boot=n_boot, seed=seed, min_rows=min_rows,
                                 min_clusters=min_users)
-    # Same group codes and seed as segment_effects uses internally, so these are its replicates.
-    groups, names = pd.factorize(labels, sort=True)
-    if n_boot:
-        replicates = est.bootstrap_weighted_means(scores, clusters, n_boot, seed, None, groups)
-        boot_mean = np.nanmean(replicates, axis=0)
-        boot_std = est.bootstrap_std(replicates)
-    else:
-        boot_mean = boot_std = np.full(len(names), np.nan)
     stats = frame.assign(_segment=labels.to_numpy(), _score=scores, _plugin=frame["mu1"] - frame["mu0"]).groupby(
         "_segment", sort=True).agg(treatment_rate=("treatment", "mean"), observed_outcome_mean=("outcome", "mean"),
                                    mean_propensity=("propensity", "mean"), score_sd=("_score", "std"),
@@ -137,8 +129,8 @@ def segment_effect_table(segment_type: str, labels: pd.Series, order: dict[str, 
     out["aipw_std_error"] = table["std_error"].to_numpy()
     out["passes_size_filter"] = table["passes_size_filter"].astype(bool).to_numpy()
     out["bootstrap_reps"] = int(n_boot)
-    out["bootstrap_mean"] = boot_mean
-    out["bootstrap_std"] = boot_std
+    out["bootstrap_mean"] = table["bootstrap_mean"].to_numpy()
+    out["bootstrap_std"] = table["bootstrap_std"].to_numpy()
     out["ci_lower"] = table["ci_lower"].to_numpy()
     out["ci_upper"] = table["ci_upper"].to_numpy()
     out["interval_crosses_zero"] = crosses_zero(out["ci_lower"], out["ci_upper"])
@@ -213,7 +205,8 @@ def rescaled(effect: est.EffectEstimate, factor: float, method_note: str) -> est
         n=effect.n, n_clusters=effect.n_clusters, ci_method=effect.ci_method,
         reference_mean=effect.reference_mean * factor, relative_ci_lower=effect.relative_ci_lower,
         relative_ci_upper=effect.relative_ci_upper, diagnostics=dict(effect.diagnostics),
-        replicates=None if effect.replicates is None else effect.replicates * factor)
+        replicates=None if effect.replicates is None else effect.replicates * factor, alpha=effect.alpha,
+        interval=effect.interval)
 
 
 # ---------------------------------------------------------------------------------------------
