@@ -239,12 +239,18 @@ def _replicate_weights(spec: WeightSpec, a: np.ndarray, e: np.ndarray, sample_we
 
 
 def _arm_contrasts(Y: np.ndarray, a: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """(replicates x outcomes x 2): treated-minus-control weighted mean and the control mean."""
+    """(replicates x outcomes x 2): treated-minus-control weighted mean and the control mean.
+
+    One outcome at a time, so that an outcome's replicates do not depend on which other
+    outcomes share the call (a matrix product's rounding depends on its shape)."""
     w1, w0 = w * a[:, None], w * (1 - a)[:, None]
+    out = np.empty((w.shape[1], Y.shape[1], 2))
     with np.errstate(invalid="ignore", divide="ignore"):
-        treated = (w1.T @ Y) / w1.sum(axis=0)[:, None]
-        control = (w0.T @ Y) / w0.sum(axis=0)[:, None]
-    return np.stack([treated - control, control], axis=-1)
+        for k in range(Y.shape[1]):
+            y = np.ascontiguousarray(Y[:, k])
+            treated, control = (y @ w1) / w1.sum(axis=0), (y @ w0) / w0.sum(axis=0)
+            out[:, k, 0], out[:, k, 1] = treated - control, control
+    return out
 
 
 def _refitted_scores(learner, prep: CausalData, counts: np.ndarray, n_jobs: int | None) -> np.ndarray:
