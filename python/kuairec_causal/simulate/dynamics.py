@@ -272,7 +272,8 @@ class World:
         dow = (day + 6) % 7
         calendar = (day - (self.n_days - 1) / 2) / ((self.n_days - 1) / 2)
 
-        # Observed history, exactly as the warehouse computes lag_1_* and prior_3day_*.
+        # Observed history, exactly as the warehouse computes lag_1_* and the prior-window sums with
+        # the three-day history window these dynamics are written for (Definitions.history_window_days).
         lag_active = state.recent_active[2]
         prior_plays = state.recent_plays.sum(axis=0)
         lag_satisfaction, prior_satisfaction = state.recent_satisfaction[2], state.recent_satisfaction.sum(axis=0)
@@ -293,7 +294,7 @@ class World:
         # The recommender's decisions: observed history, profile and calendar only.
         watch_logit = (
             # satisfaction relative to its typical level on the active days (linear in the observed
-            # lag_1/prior_3day satisfaction and activity columns)
+            # lag_1 / prior-window satisfaction and activity columns)
             p.watch_policy_intercept
             + p.watch_policy_lag_satisfaction * (lag_satisfaction - p.satisfaction_centre * lag_active)
             + p.watch_policy_prior_satisfaction * (prior_satisfaction - p.satisfaction_centre * prior_active) / 3
