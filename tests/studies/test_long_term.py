@@ -24,6 +24,7 @@ from kuairec_causal.studies import long_term as lt
 from kuairec_causal.studies.common import StudyContext, StudySettings, load_truth
 from kuairec_causal.studies.long_term_tables import (ReadinessRules, evalue_interpretation, quantile_buckets,
                                                      weight_readiness)
+from kuairec_causal.windows import PanelWindows
 
 ROOT = Path(__file__).resolve().parents[2]
 MODELS_YAML = ROOT / "models" / "effects" / "long_term" / "_long_term__models.yml"
@@ -105,7 +106,8 @@ def test_null_world_main_intervals_cover_zero(null_run):
 
 def test_secondary_outcomes_carry_truth(effects_run):
     table = effects_run["long_term_secondary_outcomes"]
-    assert set(table["outcome"]) == set(lt.SECONDARY_OUTCOMES)
+    windows = PanelWindows.project_defaults()  # the simulated builds use the default windows
+    assert set(table["outcome"]) == set(lt.Columns.of(windows).secondary_outcomes)
     assert table["true_value"].notna().all()
     # g-computation reports intervals for every secondary outcome (the notebooks had none)
     gcomp = table[table["estimator"].str.startswith("G-computation")]
@@ -158,7 +160,8 @@ def test_table_contents_are_consistent(effects_run):
     assert set(evalues["estimator"]) == set(ADJUSTED) and (evalues["evalue_estimate"] >= 1).all()
     info = dict(zip(effects_run["long_term_run_info"]["key"], effects_run["long_term_run_info"]["value"]))
     assert info["n_boot"] == str(FAST_BOOT) and info["rows"] == str(len(scores)) and "runtime_seconds_total" in info
-    for covariate in ["lag_1_high_watch_share", "prior_3day_high_watch_share", "prior_3day_interactions",
+    windows = PanelWindows.project_defaults()
+    for covariate in ["lag_1_high_watch_share", windows.prior("high_watch_share"), windows.prior("interactions"),
                       "lag_1_active_day", "calendar_day_index"]:
         assert covariate in info["covariates_numeric"].split(", ")
     assert "user_active_degree" in info["covariates_categorical"]
@@ -172,29 +175,33 @@ def test_msm_bootstrap_reproduces_ipw_msm(simulated_warehouse):
     logistic = lt.learners(3)["logistic"]
     weights = lt.weight_columns(panel, lt.propensity_step(panel, lt.learners(3), 3, 3))
     shared = lt.msm_step(panel, logistic, weights, 12, 3)
-    library = est.ipw_msm(panel.data, outcome=lt.PRIMARY_OUTCOME, **panel.roles, propensity_learner=logistic,
+    primary = panel.columns.primary_outcome
+    library = est.ipw_msm(panel.data, outcome=primary, **panel.roles, propensity_learner=logistic,
                           weight_spec=lt.ANALYSIS_SPEC, n_boot=12, seed=3)
-    np.testing.assert_allclose(shared.replicates[(lt.ANALYSIS_WEIGHT, lt.PRIMARY_OUTCOME)][:, 0], library.replicates,
+    np.testing.assert_allclose(shared.replicates[(lt.ANALYSIS_WEIGHT, primary)][:, 0], library.replicates,
                                rtol=1e-10, atol=1e-10)
     assert shared.main.estimate == pytest.approx(library.estimate)
 
 
 def test_average_daily_outcome_rescaling_equals_a_direct_fit(simulated_warehouse):
-    """future_7day_avg_daily_interactions is derived from the primary fits; refitting it directly
-    gives the same numbers (every estimator is equivariant to rescaling the outcome)."""
+    """The average daily plays (future_<n>day_avg_daily_interactions) are derived from the primary
+    fits; refitting them directly gives the same numbers (every estimator is equivariant to
+    rescaling the outcome)."""
     paths, _ = simulated_warehouse("tiny", SEED)
-    panel = lt.load_panel(_context(paths, 0))
-    source, factor = panel.derived[lt.AVERAGE_DAILY_OUTCOME]
-    assert source == lt.PRIMARY_OUTCOME and factor == pytest.approx(1 / 7)
+    context = _context(paths, 0)
+    panel = lt.load_panel(context)
+    primary, average_daily = panel.columns.primary_outcome, panel.columns.average_daily_outcome
+    source, factor = panel.derived[average_daily]
+    assert source == primary and factor == pytest.approx(1 / context.windows.horizon_days)
     models = lt.learners(5)
     for learner in (models["ridge"], models["lightgbm_outcome"]):
         fits = [est.g_computation(panel.data, outcome=o, **panel.roles, learner=learner, strategy="t", n_boot=5, seed=5)
-                for o in (lt.PRIMARY_OUTCOME, lt.AVERAGE_DAILY_OUTCOME)]
+                for o in (primary, average_daily)]
         assert fits[1].estimate == pytest.approx(fits[0].estimate * factor, rel=1e-6, abs=1e-9)
         np.testing.assert_allclose(fits[1].replicates, fits[0].replicates * factor, rtol=1e-6, atol=1e-9)
     fits = [est.aipw(panel.data, outcome=o, **panel.roles, outcome_learner=models["lightgbm_outcome"],
                      propensity_learner=models["logistic"], n_folds=3, n_boot=0, seed=5)
-            for o in (lt.PRIMARY_OUTCOME, lt.AVERAGE_DAILY_OUTCOME)]
+            for o in (primary, average_daily)]
     assert fits[1].effect.estimate == pytest.approx(fits[0].effect.estimate * factor, rel=1e-6, abs=1e-9)
 
 

@@ -29,6 +29,7 @@ from kuairec_causal.studies import mediation_diagnostics as diagnostics
 from kuairec_causal.studies import mediation_estimates as estimates
 from kuairec_causal.studies import mediation_spec as spec
 from kuairec_causal.studies.common import StudyContext, StudySettings, load_truth
+from kuairec_causal.windows import PanelWindows
 
 CI_SEED = 202
 N_BOOT = 80
@@ -82,9 +83,10 @@ def _context(paths: Paths, n_boot: int = N_BOOT, n_folds: int = 5) -> StudyConte
 
 def _decompose(context: StudyContext) -> pd.DataFrame:
     """The study's g-formula decomposition step, alone (fast)."""
-    panel = diagnostics.load_panel(context.reader)
+    columns = spec.Columns.of(context.windows)
+    panel = diagnostics.load_panel(context.reader, columns)
     cde = tuple(float(v) for v in np.quantile(panel[spec.MEDIATOR], spec.CDE_QUANTILES))
-    table, _ = estimates.decomposition(panel, cde, context.settings.n_boot, context.settings.seed,
+    table, _ = estimates.decomposition(panel, columns, cde, context.settings.n_boot, context.settings.seed,
                                        mediation.truth_lookup(context), None)
     return table
 
@@ -199,7 +201,8 @@ def test_tables_have_the_expected_content(study_run):
     crossfit = tables["mediation_crossfit_effects"]
     assert set(zip(crossfit["outcome"], crossfit["model_family"])) == {
         (o, f) for o in (spec.PRIMARY_OUTCOME, spec.SECONDARY_OUTCOME) for f in ("linear", "lightgbm", "xgboost")}
-    assert set(tables["mediation_heterogeneity"]["segment"]) == {s for s, _, _ in spec.HETEROGENEITY_SEGMENTS}
+    segments = spec.Columns.of(PanelWindows.project_defaults()).heterogeneity_segments
+    assert set(tables["mediation_heterogeneity"]["segment"]) == {s for s, _, _ in segments}
     sem = tables["mediation_sem_paths"].set_index("path_quantity")
     assert sem.loc["total_path_c_prime_plus_indirect", "estimate"] == pytest.approx(
         sem.loc["total_regression_coefficient", "estimate"], rel=1e-6)
