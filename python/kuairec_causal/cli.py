@@ -67,7 +67,7 @@ def _estimate(args: argparse.Namespace) -> int:
             run_study(paths, name, _settings(args), variables["interaction_matrix"])
     with stage("dbt build --selector effects"):
         build_effect_tables(paths, variables)
-    print(f"effect tables: {paths.duckdb_path} (schema effects)")
+    print(f"effect tables: {paths.duckdb_path} (schema estimator_output)")
     return 0
 
 
@@ -96,7 +96,7 @@ def _run(args: argparse.Namespace) -> int:
     for name, seconds in outcome["timings"].items():
         if name != "total":
             print(f"  {name:<28} {seconds:7.1f}s")
-    print(f"\nwarehouse:     {paths.duckdb_path}  (marts: schema marts; effect tables: schema effects)")
+    print(f"\nwarehouse:     {paths.duckdb_path}  (marts: schema marts; effect tables: schema estimator_output)")
     if outcome["report_dir"] is not None:
         print(f"report:        {outcome['report_dir'] / 'report.html'}")
         print(f"summary:       {outcome['report_dir'] / 'final_summary.md'}")

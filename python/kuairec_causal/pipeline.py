@@ -18,7 +18,7 @@ from kuairec_causal.config import Paths
 from kuairec_causal.errors import KuaiRecError
 from kuairec_causal.ingest import ingest_release, read_manifest
 from kuairec_causal.progress import log, stage
-from kuairec_causal.store import DuckDBMartReader, MartReader, write_tables
+from kuairec_causal.store import DuckDBMartReader, MartReader, copy_relations, write_tables
 from kuairec_causal.studies.common import StudyContext, StudySettings, load_truth
 from kuairec_causal.warehouse import (
     build_effects,
@@ -168,12 +168,13 @@ def report_label(manifest: dict, matrix: str) -> str:
 
 
 def build_effect_tables(paths: Paths, variables: dict) -> None:
-    """The effect models and tests in the DuckDB file; for marts on another target, first a copy
-    of the marts the report reads (the report reads only the DuckDB file)."""
+    """The effect tables' dbt tests in the DuckDB file; for marts on another target, first a copy
+    of the marts the report reads (the report reads only the DuckDB file, and never writes)."""
     if dbt_target() != "duckdb":
-        from kuairec_causal.report.tables import mirror_report_inputs
+        from kuairec_causal.report.tables import warehouse_inputs
 
-        log(f"copied {len(mirror_report_inputs(mart_reader(paths), paths.duckdb_path))} report inputs into DuckDB")
+        copied = copy_relations(mart_reader(paths), paths.duckdb_path, warehouse_inputs())
+        log(f"copied {len(copied)} report inputs into DuckDB")
     build_effects(paths, variables)
 
 

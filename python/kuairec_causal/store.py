@@ -9,7 +9,7 @@ one, never a mix. dbt then exposes them as the ``effects`` models (views with te
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
@@ -105,3 +105,21 @@ def write_tables(path: Path, tables: dict[str, pd.DataFrame], schema: str = OUTP
         except BaseException:
             con.execute("ROLLBACK")
             raise
+
+
+def copy_relations(reader: MartReader, path: Path, relations: Iterable[tuple[str, str, Sequence[str] | None]]
+                   ) -> list[str]:
+    """Copy ``(schema, table, columns or None)`` relations read through ``reader`` (e.g. the marts
+    of a warehouse built on Spark) into the DuckDB file at ``path``, one transaction per schema,
+    so that consumers of the DuckDB file (the report) find the marts beside the effect tables.
+    A relation the reader lacks is skipped (its consumer notes it as missing). Returns the
+    relations copied."""
+    by_schema: dict[str, dict[str, pd.DataFrame]] = {}
+    for schema, name, columns in relations:
+        try:
+            by_schema.setdefault(schema, {})[name] = reader.read(f"{schema}.{name}", columns)
+        except KuaiRecError:
+            continue
+    for schema, frames in by_schema.items():
+        write_tables(path, frames, schema=schema)
+    return [f"{schema}.{name}" for schema, frames in by_schema.items() for name in frames]

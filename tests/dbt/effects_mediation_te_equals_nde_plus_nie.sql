@@ -13,7 +13,7 @@ effects as (
         total_effect as total,
         direct_effect as direct,
         indirect_effect as indirect
-    from {{ ref('mediation_robustness_specifications') }}
+    from {{ source('estimator_output_mediation', 'mediation_robustness_specifications') }}
 
     union all
 
@@ -23,7 +23,7 @@ effects as (
         total_effect as total,
         direct_effect as direct,
         indirect_effect as indirect
-    from {{ ref('mediation_crossfit_effects') }}
+    from {{ source('estimator_output_mediation', 'mediation_crossfit_effects') }}
 
     union all
 
@@ -33,7 +33,7 @@ effects as (
         ite_total as total,
         ite_direct as direct,
         ite_indirect as indirect
-    from {{ ref('mediation_crossfit_row_effects') }}
+    from {{ source('estimator_output_mediation', 'mediation_crossfit_row_effects') }}
 
     union all
 
@@ -43,7 +43,7 @@ effects as (
         total_effect as total,
         direct_effect as direct,
         indirect_effect as indirect
-    from {{ ref('mediation_heterogeneity') }}
+    from {{ source('estimator_output_mediation', 'mediation_heterogeneity') }}
 
     union all
 
@@ -53,7 +53,7 @@ effects as (
         te as total,
         nde as direct,
         nie as indirect
-    from {{ ref('mediation_mo_sensitivity') }}
+    from {{ source('estimator_output_mediation', 'mediation_mo_sensitivity') }}
 
     union all
 
@@ -63,7 +63,7 @@ effects as (
         total_effect as total,
         direct_effect as direct,
         indirect_effect as indirect
-    from {{ ref('mediation_advanced_summary') }}
+    from {{ source('estimator_output_mediation', 'mediation_advanced_summary') }}
 
 )
 
