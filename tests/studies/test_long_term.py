@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from kuairec_causal import estimators as est
+from kuairec_causal import registry
 from kuairec_causal.store import DuckDBMartReader
 from kuairec_causal.studies import long_term as lt
 from kuairec_causal.studies.common import StudyContext, StudySettings, load_truth
@@ -27,7 +28,7 @@ from kuairec_causal.studies.long_term_tables import (ReadinessRules, evalue_inte
 from kuairec_causal.windows import PanelWindows
 
 ROOT = Path(__file__).resolve().parents[2]
-MODELS_YAML = ROOT / "models" / "effects" / "long_term" / "_long_term__models.yml"
+SOURCES_YAML = ROOT / "models" / "effects" / "long_term" / "_long_term__sources.yml"
 FAST_BOOT = 60
 SEED = 7
 
@@ -48,8 +49,9 @@ KEYS = {
     "long_term_sensitivity": ["outcome", "estimator"],
     "long_term_run_info": ["key"],
 }
-ADJUSTED = ["MSM, weighted", "G-computation, linear", "G-computation, LightGBM", "AIPW, doubly robust"]
-NAIVE = "Naive difference in means"
+ADJUSTED = [e.label for e in registry.estimators().values() if e.adjusted]
+NAIVE = registry.estimator("naive").label
+AIPW, GCOMP_LINEAR, MSM = (registry.estimator(i).label for i in ("aipw", "gcomp_linear", "msm"))
 
 
 def _context(paths, n_boot: int, matrix: str = "small_matrix", with_truth: bool = True) -> StudyContext:
@@ -84,7 +86,7 @@ def test_planted_effect_is_covered_and_naive_difference_is_not(effects_run):
     table = effects_run["long_term_estimator_comparison"]
     truth = table["true_value"].iloc[0]
     assert np.isfinite(truth) and truth > 0 and (table["true_value"] == truth).all()
-    for estimator in ["AIPW, doubly robust", "G-computation, linear", "G-computation, LightGBM"]:
+    for estimator in [AIPW, GCOMP_LINEAR, registry.estimator("gcomp_lightgbm").label]:
         row = _row(table, estimator)
         assert row["ci_lower"] <= truth <= row["ci_upper"], (estimator, row["ci_lower"], truth, row["ci_upper"])
         assert bool(row["covers_truth"])
@@ -122,13 +124,12 @@ def test_secondary_outcomes_carry_truth(effects_run):
 
 def test_every_table_is_produced_with_unique_keys_and_documented_columns(effects_run):
     assert set(effects_run) == set(KEYS)
-    models = yaml.safe_load(MODELS_YAML.read_text())["models"]
-    documented = {model["name"]: [column["name"] for column in model["columns"]] for model in models}
+    tables = yaml.safe_load(SOURCES_YAML.read_text())["sources"][0]["tables"]
+    documented = {table["name"]: [column["name"] for column in table["columns"]] for table in tables}
     for name, table in effects_run.items():
         assert name.startswith("long_term_") and len(table) > 0, name
         assert not table.duplicated(KEYS[name]).any(), f"{name}: duplicate keys"
         assert list(table.columns) == documented[name], f"{name}: columns differ from the dbt YAML"
-        assert (ROOT / "models" / "effects" / "long_term" / f"{name}.sql").is_file()
 
 
 def test_table_contents_are_consistent(effects_run):
@@ -141,12 +142,12 @@ def test_table_contents_are_consistent(effects_run):
     assert list(comparison["estimator"]) == [*ADJUSTED, NAIVE]
     assert (comparison["n"] == len(scores)).all()
     assert comparison["estimate"].between(comparison["ci_lower"], comparison["ci_upper"]).all()
-    aipw = _row(comparison, "AIPW, doubly robust")
+    aipw = _row(comparison, AIPW)
     assert aipw["estimate"] == pytest.approx(effects_run["long_term_aipw_scores"]["score"].mean(), rel=1e-9)
     assert np.isfinite(aipw["analytic_std_error"])
     sensitivity = effects_run["long_term_msm_weight_sensitivity"]
     main = sensitivity[sensitivity["is_analysis_weight"]].iloc[0]
-    assert main["estimate"] == pytest.approx(_row(comparison, "MSM, weighted")["estimate"])
+    assert main["estimate"] == pytest.approx(_row(comparison, MSM)["estimate"])
     assert "refitted" in main["source"]
     segments = effects_run["long_term_segment_effects"]
     assert set(segments["segment_type"]) == {"prior_interactions_bucket", "lag_interactions_bucket",
@@ -277,16 +278,13 @@ def test_pipeline_writes_tables_and_effect_models_pass(simulated_warehouse):
     assert len(comparison) == 5 and comparison["covers_truth"].notna().all()
     _dbt_environment(paths)
     variables = build_vars(paths, "small_matrix")
-    # The long-term effect models with their generic and singular tests ...
-    run_dbt(paths, ["build", "--select", "path:models/effects/long_term path:tests/dbt/effects_long_term_*"], variables)
+    # The long-term effect sources with their generic and singular tests ...
+    run_dbt(paths, ["build", "--select", "source:estimator_output_long_term estimator_registry "
+                                         "path:tests/dbt/effects_long_term_*"], variables)
     # ... and the whole effects stage, which also needs the other study's tables.
     if "mediation" in pipeline.STUDIES:
         pipeline.run_study(paths, "mediation", settings, "small_matrix")
     build_effects(paths, variables)
-    with duckdb.connect(str(paths.duckdb_path), read_only=True) as con:
-        view = con.execute("select estimator, estimate from effects.long_term_estimator_comparison").df()
-    merged = view.merge(comparison[["estimator", "estimate"]], on="estimator", suffixes=("_view", "_table"))
-    assert len(merged) == 5 and np.allclose(merged["estimate_view"], merged["estimate_table"], rtol=0, atol=0)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -328,11 +326,11 @@ def test_interval_coverage_over_releases(simulated_warehouse, null_effects):
     if out is not None:
         summary.to_csv(out / f"coverage_{'null' if null_effects else 'planted'}.csv", index=False)
     primary = summary[summary["outcome"] == lt.PRIMARY_OUTCOME].set_index("estimator")
-    assert primary.loc["G-computation, linear", "coverage"] >= 0.85, primary.loc["G-computation, linear"]
+    assert primary.loc[GCOMP_LINEAR, "coverage"] >= 0.85, primary.loc[GCOMP_LINEAR]
     if not null_effects:
         assert primary.loc[NAIVE, "coverage"] <= 0.1
     # AIPW averages 3 cross-fitting splits and its interval carries their spread. Measured
     # (B=100): one split with a percentile interval covered 0.75 of 20 planted releases
     # (2026-11-23); 3 splits with the normal interval 0.925 of 40 in both worlds (2026-12-01).
-    aipw = primary.loc["AIPW, doubly robust", "coverage"]
-    assert aipw >= 0.85, ("AIPW, doubly robust", aipw)
+    aipw = primary.loc[AIPW, "coverage"]
+    assert aipw >= 0.85, (AIPW, aipw)

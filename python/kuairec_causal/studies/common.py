@@ -64,6 +64,7 @@ class StudyContext:
 
 
 def load_truth(reader: MartReader, interaction_matrix: str) -> pd.DataFrame | None:
-    truth = reader.read("staging.stg_simulation__ground_truth")
+    """The planted truth of ``interaction_matrix`` (mart_planted_truth; None for real data)."""
+    truth = reader.read("mart_planted_truth")
     truth = truth[truth["interaction_matrix"] == interaction_matrix]
     return None if truth.empty else truth.reset_index(drop=True)

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from kuairec_causal import estimators as est
+from kuairec_causal import registry
 from kuairec_causal.errors import KuaiRecError
 from kuairec_causal.estimators.learners import describe_learner
 from kuairec_causal.estimators.msm import weighted_arm_means
@@ -443,30 +444,31 @@ def _msm_source(option: WeightOption, n_boot: int) -> str:
 
 
 def naive_rows(panel: Panel, msm: MSMResult, context: StudyContext) -> list[EffectRow]:
-    option = WEIGHT_OPTIONS[0]
-    return [EffectRow(outcome=o, estimator="Naive difference in means", method="difference in means",
+    option, naive = WEIGHT_OPTIONS[0], registry.estimator("naive")
+    return [EffectRow(outcome=o, estimator=naive.label, method=naive.method,
                       model="none (unadjusted)", effect=_msm_effect(msm, "unweighted", o),
                       source=_msm_source(option, msm.n_boot), unadjusted=True,
                       analytic_std_error=msm.estimates[("unweighted", o)].std_error,
                       analytic_se_source="cluster-robust SE of the difference", true_value=truth(context, o),
-                      estimator_order=5)
+                      estimator_order=naive.order)
             for o in panel.outcomes]
 
 
 def msm_rows(panel: Panel, msm: MSMResult, context: StudyContext) -> list[EffectRow]:
     option = next(o for o in WEIGHT_OPTIONS if o.column == ANALYSIS_WEIGHT)
+    estimator = registry.estimator("msm")
     rows = []
     for outcome in panel.outcomes:
         effect = _msm_effect(msm, ANALYSIS_WEIGHT, outcome)
         if outcome == panel.columns.primary_outcome:
             effect.method = msm.main.method
             effect.diagnostics = {**msm.main.diagnostics, **effect.diagnostics}
-        rows.append(EffectRow(outcome=outcome, estimator="MSM, weighted", method="IPW marginal structural model",
+        rows.append(EffectRow(outcome=outcome, estimator=estimator.label, method=estimator.method,
                               model="logistic propensity, stabilized weight clipped at 10", effect=effect,
                               source=_msm_source(option, msm.n_boot),
                               analytic_std_error=msm.estimates[(ANALYSIS_WEIGHT, outcome)].std_error,
                               analytic_se_source="cluster-robust WLS SE, weights treated as fixed",
-                              true_value=truth(context, outcome), estimator_order=1))
+                              true_value=truth(context, outcome), estimator_order=estimator.order))
     return rows
 
 
@@ -510,7 +512,7 @@ def msm_sensitivity_table(panel: Panel, msm: MSMResult, weights: dict[str, np.nd
 def gcomp_step(panel: Panel, learner, model_name: str, n_boot: int | dict[str, int], n_folds: int, seed: int,
                context: StudyContext, fit_metrics: bool) -> tuple[list[EffectRow], dict[str, pd.DataFrame]]:
     rows, metrics = [], {}
-    label = {"linear_ridge": ("G-computation, linear", 2), "lightgbm": ("G-computation, LightGBM", 3)}[model_name]
+    estimator = registry.estimator({"linear_ridge": "gcomp_linear", "lightgbm": "gcomp_lightgbm"}[model_name])
     for outcome in panel.outcomes:
         boot = n_boot[outcome] if isinstance(n_boot, dict) else n_boot
         effect = est.g_computation(panel.data, outcome=outcome, **panel.roles, learner=learner, strategy="t",
@@ -519,13 +521,14 @@ def gcomp_step(panel: Panel, learner, model_name: str, n_boot: int | dict[str, i
             metrics[outcome] = effect.diagnostics.pop("fit_by_fold")
         source = (f"user-cluster bootstrap, {boot} replicates, outcome models refitted in each replicate"
                   if boot else "no interval (n_boot = 0)")
-        rows.append(EffectRow(outcome=outcome, estimator=label[0], method="g-computation (one model per arm)",
+        rows.append(EffectRow(outcome=outcome, estimator=estimator.label, method=estimator.method,
                               model=model_name, effect=effect, source=source, true_value=truth(context, outcome),
-                              estimator_order=label[1]))
+                              estimator_order=estimator.order))
     return rows, metrics
 
 
 def aipw_rows(panel: Panel, results: dict[str, est.AIPWResult], n_boot: int, context: StudyContext) -> list[EffectRow]:
+    estimator = registry.estimator("aipw")
     rows = []
     for outcome, result in results.items():
         effect = result.effect
@@ -537,12 +540,12 @@ def aipw_rows(panel: Panel, results: dict[str, est.AIPWResult], n_boot: int, con
         source = (f"normal interval on the user-cluster bootstrap SD of the mean AIPW score, {n_boot} replicates "
                   f"({splits})" if n_boot
                   else f"normal interval, clustered influence-function SE over {AIPW_SPLITS} fold splits")
-        rows.append(EffectRow(outcome=outcome, estimator="AIPW, doubly robust", method="AIPW (cross-fitted)",
+        rows.append(EffectRow(outcome=outcome, estimator=estimator.label, method=estimator.method,
                               model="LightGBM outcome per arm + logistic propensity", effect=effect, source=source,
                               analytic_std_error=influence_se,
                               analytic_se_source=("clustered influence-function SE, split spread added "
                                                   f"({AIPW_SPLITS} splits)"),
-                              true_value=truth(context, outcome), estimator_order=4))
+                              true_value=truth(context, outcome), estimator_order=estimator.order))
     return rows
 
 

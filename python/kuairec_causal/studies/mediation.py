@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from kuairec_causal import estimators as est
+from kuairec_causal import registry
 from kuairec_causal.progress import log, stage
 from kuairec_causal.studies import mediation_diagnostics as diagnostics
 from kuairec_causal.studies import mediation_estimates as estimates
@@ -63,11 +64,9 @@ def truth_lookup(context: StudyContext):
     return lambda estimand, outcome: context.true_value(spec.STUDY, estimand, outcome)
 
 
-def _registry(context: StudyContext) -> pd.DataFrame | None:
-    try:
-        return context.reader.read("reference.estimand_registry")
-    except Exception:  # noqa: BLE001 - only used to label rows
-        return None
+def _registry() -> pd.DataFrame:
+    """The registered estimands of the study (symbol -> name), to label the decomposition rows."""
+    return pd.DataFrame([{"symbol": e.symbol, "estimand": e.name} for e in registry.estimands(spec.STUDY).values()])
 
 
 def run_study(context: StudyContext) -> dict[str, pd.DataFrame]:
@@ -90,7 +89,7 @@ def run_study(context: StudyContext) -> dict[str, pd.DataFrame]:
         columns = spec.Columns.of(context.windows)
         panel = diagnostics.load_panel(context.reader, columns)
         definition = diagnostics.treatment_definition(context.reader)
-        registry = _registry(context)
+        registered = _registry()
         log(f"  {len(panel):,} user-days, {panel[spec.CLUSTER].nunique():,} users; n_boot={n_boot}, "
             f"folds={n_folds}, seed={seed}")
 
@@ -118,7 +117,7 @@ def run_study(context: StudyContext) -> dict[str, pd.DataFrame]:
         tables["mediation_pathway_correlations"] = diagnostics.pathway_correlations(panel)
 
     with step("decomposition", f"g-formula decomposition ({len(spec.OUTCOMES)} outcomes x {n_boot} replicates)"):
-        decomposition, fits = estimates.decomposition(panel, columns, cde_values, n_boot, seed, truth, registry)
+        decomposition, fits = estimates.decomposition(panel, columns, cde_values, n_boot, seed, truth, registered)
         tables["mediation_effect_decomposition"] = decomposition
 
     with step("sem_paths", f"path model ({n_boot} replicates)"):
