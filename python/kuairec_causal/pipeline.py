@@ -6,6 +6,7 @@ stage whose fingerprint is unchanged (``fresh=True`` forces everything).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 import json
@@ -89,7 +90,8 @@ def default_release_dir(paths: Paths, scale: str, seed: int) -> Path:
     return paths.data_dir / "simulated" / f"{scale}-seed{seed}"
 
 
-def _stage(state: RunState, name: str, fingerprint: str, fresh: bool, timings: dict, action: Callable[[], None]) -> bool:
+def _stage(state: RunState, name: str, fingerprint: str, fresh: bool, timings: dict,
+           action: Callable[[], object]) -> bool:
     """Run ``action`` unless its fingerprint is recorded; returns whether it ran. Fingerprints
     chain (each stage's includes its inputs' fingerprints), so a rerun stage invalidates later ones."""
     if not fresh and state.up_to_date(name, fingerprint):
@@ -194,7 +196,7 @@ def run_pipeline(options: RunOptions) -> dict:
     for name in options.studies:
         fingerprint = _digest(warehouse_fp, code_fp, options.settings.to_dict(), name)
         _stage(state, f"estimate:{name}", fingerprint, options.fresh, timings,
-               lambda name=name: run_study(paths, name, options.settings, matrix))
+               functools.partial(run_study, paths, name, options.settings, matrix))
         estimated_fp.append(fingerprint)
     effects_fp = _digest(*estimated_fp, *project_files(paths.root))
     _stage(state, "effects", effects_fp, options.fresh, timings, lambda: build_effect_tables(paths, variables))

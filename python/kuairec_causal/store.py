@@ -33,7 +33,8 @@ def connect(path: Path, read_only: bool = False):
     try:
         con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.IOException as error:
-        raise KuaiRecError(f"{path}: cannot open the warehouse (is another program holding it open?): {error}") from None
+        raise KuaiRecError(f"{path}: cannot open the warehouse (is another program holding it open?): "
+                           f"{error}") from None
     try:
         yield con
     finally:
@@ -72,11 +73,18 @@ def _clean_for_storage(frame: pd.DataFrame) -> pd.DataFrame:
             if len(values) and all(isinstance(v, (bool, np.bool_)) for v in values):
                 out[column] = out[column].astype("boolean")
             else:
-                out[column] = out[column].map(lambda v: v if v is None or isinstance(v, str) or (isinstance(v, float) and np.isnan(v)) else str(v))
+                out[column] = out[column].map(_as_text)
     return out
 
 
-def write_tables(path: Path, tables: dict[str, pd.DataFrame], schema: str = OUTPUT_SCHEMA, replace_all_with_prefix: str | None = None) -> None:
+def _as_text(value: object) -> object:
+    """Values of a mixed object column as text; None and NaN stay missing."""
+    missing_or_text = value is None or isinstance(value, str) or (isinstance(value, float) and np.isnan(value))
+    return value if missing_or_text else str(value)
+
+
+def write_tables(path: Path, tables: dict[str, pd.DataFrame], schema: str = OUTPUT_SCHEMA,
+                 replace_all_with_prefix: str | None = None) -> None:
     """Write DataFrames as ``schema.<name>`` in one transaction.
 
     ``replace_all_with_prefix``: also drop tables of that prefix not in ``tables`` (a study's

@@ -83,7 +83,7 @@ class PanelWindows:
         absent = [name for name in VARS if name not in frame.columns]
         if absent:
             raise KuaiRecError(f"{source}: missing column(s) {', '.join(absent)}")
-        return cls.from_vars(frame.iloc[0].to_dict())
+        return cls.from_vars({str(name): value for name, value in frame.iloc[0].items()})
 
     @classmethod
     def read(cls, reader: _Reader) -> PanelWindows:

@@ -8,8 +8,8 @@ import json
 from pathlib import Path
 
 import yaml
-from conftest import STUDY_READS
 
+from conftest import STUDY_READS
 from kuairec_causal.report.tables import warehouse_inputs
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -31,8 +31,8 @@ def effect_tables_in_warehouse(duckdb_path: Path) -> set[str]:
 
 
 def test_every_figure_is_a_valid_png(built_report: Path):
-    from PIL import Image
     from matplotlib.image import imread
+    from PIL import Image
 
     for spec in FIGURES:
         path = built_report / "figures" / spec.file

@@ -191,7 +191,8 @@ def test_findings_and_verdicts_state_nothing():
 
 def sensitivity(crossing: list[bool]) -> pd.DataFrame:
     rows = [{"weight_column": "unweighted", "estimate": 30.0, "interval_crosses_zero": False}]
-    rows += [{"weight_column": f"w{k}", "estimate": 1.0 + k, "interval_crosses_zero": c} for k, c in enumerate(crossing)]
+    rows += [{"weight_column": f"w{k}", "estimate": 1.0 + k, "interval_crosses_zero": crosses}
+             for k, crosses in enumerate(crossing)]
     return pd.DataFrame(rows)
 
 

@@ -12,8 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-
-from dbt_invoke import DbtRun, REPO_ROOT
+from dbt_invoke import REPO_ROOT, DbtRun
 
 from kuairec_causal.windows import PanelWindows
 

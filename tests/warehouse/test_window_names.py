@@ -12,7 +12,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from dbt_invoke import DbtRun, run_dbt
 
 from kuairec_causal.store import DuckDBMartReader

@@ -84,15 +84,15 @@ def _meta(tables: ReportTables) -> str:
 def draw_figures(tables: ReportTables, folder: Path, notes: list[str]) -> list[FigureResult]:
     results = []
     for spec in FIGURES:
-        relative = f"figures/{spec.file}"
+        relative, caption = f"figures/{spec.file}", spec.caption_for(tables)
         try:
             with style():
                 figure = spec.draw(tables)
                 figure.savefig(folder / relative, dpi=DPI)
-            results.append(FigureResult(relative, spec.section, spec.title, spec.caption_for(tables), folder / relative))
+            results.append(FigureResult(relative, spec.section, spec.title, caption, folder / relative))
         except MissingData as error:
             notes.append(f"figure {spec.file}: {error}")
-            results.append(FigureResult(relative, spec.section, spec.title, spec.caption_for(tables), None, str(error)))
+            results.append(FigureResult(relative, spec.section, spec.title, caption, None, str(error)))
     return results
 
 

@@ -22,10 +22,26 @@ from matplotlib.ticker import PercentFormatter
 
 from kuairec_causal import registry
 from kuairec_causal.report.facts import horizon_adjective
-from kuairec_causal.report.names import (FAMILY_WORDS, LT_COMPARISON, LT_MODERATORS, LT_SECONDARY, LT_SEGMENTS,
-                                         LT_SENSITIVITY, MED_CROSSFIT, MED_DECOMPOSITION, MED_ESTIMANDS,
-                                         MED_HETEROGENEITY, MED_PRIMARY, MED_SEGMENT_WORDS, MED_SEM, MED_TRUTH_NAMES,
-                                         ROBUSTNESS_WORDS, lt_outcome_words, lt_truth_names, segment_words)
+from kuairec_causal.report.names import (
+    FAMILY_WORDS,
+    LT_COMPARISON,
+    LT_MODERATORS,
+    LT_SECONDARY,
+    LT_SEGMENTS,
+    LT_SENSITIVITY,
+    MED_CROSSFIT,
+    MED_DECOMPOSITION,
+    MED_ESTIMANDS,
+    MED_HETEROGENEITY,
+    MED_PRIMARY,
+    MED_SEGMENT_WORDS,
+    MED_SEM,
+    MED_TRUTH_NAMES,
+    ROBUSTNESS_WORDS,
+    lt_outcome_words,
+    lt_truth_names,
+    segment_words,
+)
 from kuairec_causal.report.tables import PANEL, MissingData, ReportTables
 
 DPI = 150
@@ -141,7 +157,7 @@ def truth_line(ax, value: float | None, horizontal=False, label: str = TRUTH_LAB
     (ax.axvline if horizontal else ax.axhline)(value, label=label, zorder=2, **TRUTH_STYLE)
 
 
-def truth_points(ax, positions, values, horizontal=False, label: str = TRUTH_LABEL, offset: float = 0.0) -> None:
+def truth_points(ax, positions, values, horizontal=False, label: str | None = TRUTH_LABEL, offset: float = 0.0) -> None:
     """Planted values as open black diamonds, drawn ``offset`` beside the estimates they belong to."""
     positions = np.asarray(positions, float) + offset
     values = np.asarray([np.nan if v is None else v for v in values], float)
@@ -611,9 +627,10 @@ def med_sem(tables: ReportTables) -> Figure:
     zero_line(ax, horizontal=True)
     ax.set_yticks(y, [label for _, label, _ in present])
     text = []
+    estimates = rows["estimate"].astype(float)
     for key, name in (("alpha_A_to_M", "alpha (A -> M)"), ("beta_M_to_Y", "beta (M -> Y)")):
-        if key in rows.index:
-            text.append(f"{name} = {rows.loc[key, 'estimate']:.3g}")
+        if key in estimates.index:
+            text.append(f"{name} = {estimates[key]:.3g}")
     if text:
         ax.text(0.99, 0.02, "\n".join(text), transform=ax.transAxes, ha="right", va="bottom", fontsize=8.5,
                 bbox=dict(boxstyle="round", facecolor="white", edgecolor="#cccccc"))

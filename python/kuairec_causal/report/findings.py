@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -41,9 +41,10 @@ def fetch(build: Callable[[], T]) -> T | Missing:
         return Missing(error)
 
 
-def optional(build: Callable[[], T]) -> T | None:
+def optional(build: Callable[..., T], *args: Any) -> T | None:
+    """``build(*args)``, or None when what it needs is missing."""
     try:
-        return build()
+        return build(*args)
     except MissingData:
         return None
 
@@ -364,7 +365,7 @@ class _Fetcher:
                               f"({self.t.qualified(n.LT_INFO)} and {self.t.qualified(WINDOWS_MART)} missing)")
         estimates = {}
         for estimator in registry.estimators().values():
-            found = optional(lambda e=estimator: self.lt_estimate(n.LT_COMPARISON, primary, e, f"lt_{e.id}"))
+            found = optional(self.lt_estimate, n.LT_COMPARISON, primary, estimator, f"lt_{estimator.id}")
             if found is not None:
                 estimates[estimator.id] = found
         aipw = registry.estimator("aipw")
@@ -428,8 +429,8 @@ class _Fetcher:
         clear = {**passes, "interval_crosses_zero": False}
         return Segments(
             rows=rows, reported=self.fb.aggregate("lt_segments_eligible", n.LT_SEGMENTS, passes, "*", "count"),
-            top=estimate(eligible.loc[eligible["aipw_ate"].idxmax()], "top"),
-            bottom=estimate(eligible.loc[eligible["aipw_ate"].idxmin()], "bottom"),
+            top=estimate(_first_extreme(eligible, "aipw_ate", largest=True), "top"),
+            bottom=estimate(_first_extreme(eligible, "aipw_ate", largest=False), "bottom"),
             above_zero=self.fb.aggregate("lt_segments_above_zero", n.LT_SEGMENTS, {**clear, "aipw_ate": [">", 0]},
                                          "*", "count"),
             below_zero=self.fb.aggregate("lt_segments_below_zero", n.LT_SEGMENTS, {**clear, "aipw_ate": ["<", 0]},
@@ -472,16 +473,15 @@ class _Fetcher:
     def med_main(self, outcome: str) -> MediationMain:
         estimates = {}
         for estimand in n.MED_ESTIMANDS:
-            found = optional(lambda e=estimand: self.med_estimate(outcome, e))
+            found = optional(self.med_estimate, outcome, estimand)
             if found is not None:
                 estimates[estimand] = found
         if "TE" not in estimates:
             self.med_estimate(outcome, "TE")
         cde_values = {}
         for estimand in ("CDE_low", "CDE_high"):
-            value = optional(lambda e=estimand: self.fb.value(
-                f"med_{e.lower()}_mediator_value", n.MED_DECOMPOSITION, {"outcome": outcome, "estimand": e},
-                "mediator_value"))
+            value = optional(self.fb.value, f"med_{estimand.lower()}_mediator_value", n.MED_DECOMPOSITION,
+                             {"outcome": outcome, "estimand": estimand}, "mediator_value")
             if value is not None:
                 cde_values[estimand] = value
         share = optional(lambda: self.fb.value("med_proportion_mediated", n.MED_DECOMPOSITION,
@@ -503,9 +503,9 @@ class _Fetcher:
         frame = self.t.get(n.MED_DECOMPOSITION, ["outcome", "estimand"])
         alternates = []
         for outcome in [o for o in dict.fromkeys(frame["outcome"]) if o != primary]:
-            te = optional(lambda o=outcome: self.med_estimate(o, "TE"))
+            te = optional(self.med_estimate, outcome, "TE")
             if te is not None:
-                alternates.append(Alternate(outcome, te, optional(lambda o=outcome: self.med_estimate(o, "NIE"))))
+                alternates.append(Alternate(outcome, te, optional(self.med_estimate, outcome, "NIE")))
         return alternates
 
     def med_crossfit(self, primary: str) -> list[CrossFitFamily]:
@@ -576,8 +576,8 @@ class _Fetcher:
                 self.fb.text(f"med_heterogeneity_{tag}_segment", n.MED_HETEROGENEITY, key, "segment_value"),
                 self.fb.value(f"med_heterogeneity_{tag}_te", n.MED_HETEROGENEITY, key, "total_effect"))
 
-        return Heterogeneity(row(rows.loc[rows["total_effect"].idxmax()], "top"),
-                             row(rows.loc[rows["total_effect"].idxmin()], "bottom"),
+        return Heterogeneity(row(_first_extreme(rows, "total_effect", largest=True), "top"),
+                             row(_first_extreme(rows, "total_effect", largest=False), "bottom"),
                              [float(v) for v in rows["total_effect"]])
 
     def mediation(self) -> Mediation:
@@ -606,6 +606,12 @@ class _Fetcher:
                                                     {"treatment": "high_watch_exposure"}, "threshold")),
                      optional(lambda: self.fb.value("threshold_high_discovery", definitions,
                                                     {"treatment": "high_discovery"}, "threshold")))
+
+
+def _first_extreme(frame: pd.DataFrame, column: str, largest: bool) -> pd.Series:
+    """The first row with the largest (smallest) value of ``column``."""
+    values = frame[column].to_numpy(dtype=float)
+    return frame.iloc[int(values.argmax() if largest else values.argmin())]
 
 
 def _slug(text: object) -> str:

@@ -59,7 +59,8 @@ def _mediation(f: Findings) -> str:
     for estimand in ("TE", "NDE", "NIE"):
         e = main.estimates.get(estimand)
         if e is None:
-            return f"Mediation: not available: {n.MED_DECOMPOSITION} has no {estimand} row for {f.mediation.primary_outcome}"
+            return (f"Mediation: not available: {n.MED_DECOMPOSITION} has no {estimand} row for "
+                    f"{f.mediation.primary_outcome}")
         flag = "no interval" if not e.has_interval else "crosses 0" if vd.crosses_zero(e) else "excludes 0"
         planted = f", planted {e.truth}" if e.truth is not None else ""
         parts.append(f"{estimand} {e.estimate} {interval_text(e)} ({flag}{planted})")

@@ -19,8 +19,17 @@ from kuairec_causal import registry
 from kuairec_causal.report import names as n
 from kuairec_causal.report import verdicts as vd
 from kuairec_causal.report.facts import Rendered
-from kuairec_causal.report.findings import (CrossFitFamily, Estimate, Findings, LongTermMain, MediationMain, Missing, Readiness,
-                                            Segments, Windows)
+from kuairec_causal.report.findings import (
+    CrossFitFamily,
+    Estimate,
+    Findings,
+    LongTermMain,
+    MediationMain,
+    Missing,
+    Readiness,
+    Segments,
+    Windows,
+)
 from kuairec_causal.report.tables import MissingData
 from kuairec_causal.report.verdicts import Agreement, Crossing, NaivePosition, Pathway, Verdicts
 
@@ -134,12 +143,12 @@ def data_line(f: Findings, writer: Writer) -> list[str]:
     matrix = f.interaction_matrix
     where = f" (interaction matrix `{matrix}`)" if matrix else ""
     if f.simulated:
-        lines = [f"**Data: the synthetic stand-in.** This run analyses a simulated KuaiRec release{where}, not the real "
-                 "logs. Its causal effects were planted by the simulator, so every estimate below is also compared "
-                 "with the planted truth; none of the numbers describe real KuaiRec users."]
+        lines = [f"**Data: the synthetic stand-in.** This run analyses a simulated KuaiRec release{where}, not the "
+                 "real logs. Its causal effects were planted by the simulator, so every estimate below is also "
+                 "compared with the planted truth; none of the numbers describe real KuaiRec users."]
     else:
-        lines = [f"**Data: the real KuaiRec logs**{where}. No planted truth exists for real data; the estimates rest on "
-                 "the identification assumptions listed under Limitations."]
+        lines = [f"**Data: the real KuaiRec logs**{where}. No planted truth exists for real data; the estimates rest "
+                 "on the identification assumptions listed under Limitations."]
     sentences = writer.part(f.long_term_size, lambda s: [
         f"The long-term panel holds {s.rows} active user-days from {s.users} users."])
     sentences += writer.part(f.mediation_size, lambda s: [
@@ -184,8 +193,8 @@ def methods(f: Findings, w: Words, writer: Writer) -> list[str]:
             "fold splits averaged), the primary estimator, whose scores also give the segment effects and the "
             "effect-moderator model;",
             "  - the naive difference in means, for reference.",
-            f"- Every interval comes from a user-cluster bootstrap ({s.n_boot} replicates, users resampled because each "
-            "contributes many days): the central ninety-five percent of the replicates, except for AIPW, whose "
+            f"- Every interval comes from a user-cluster bootstrap ({s.n_boot} replicates, users resampled because "
+            "each contributes many days): the central ninety-five percent of the replicates, except for AIPW, whose "
             "interval is the normal approximation around its estimate with the bootstrap standard deviation as "
             "standard error, the replicates taking the fold splits in turn so that the split-to-split spread is in "
             "the interval.",
@@ -196,8 +205,8 @@ def methods(f: Findings, w: Words, writer: Writer) -> list[str]:
             "- **Mediation study** (exposure A: high-discovery day; mediator M: same-day satisfaction depth; outcome "
             f"Y: {w.adjective} plays, with {w.adjective} active days and play hours as alternates): linear g-formula "
             "decomposition into total (TE), natural direct (NDE) and indirect (NIE) effects and controlled direct "
-            "effects at low and high satisfaction (CDE), a weighted SEM-style path model, cross-fitted linear, LightGBM "
-            "and XGBoost mediation, robustness specifications and a sensitivity analysis for unmeasured "
+            "effects at low and high satisfaction (CDE), a weighted SEM-style path model, cross-fitted linear, "
+            "LightGBM and XGBoost mediation, robustness specifications and a sensitivity analysis for unmeasured "
             f"mediator-outcome confounding ({n_boot} user-cluster bootstrap replicates).",
         ]
 
@@ -249,9 +258,11 @@ def _lt_agreement(verdict: vd.LongTermMainVerdict) -> str:
         text = "Every adjusted estimator's interval includes zero, so the conclusion does not hinge on the estimator."
     elif verdict.agreement in (Agreement.ALL_ABOVE, Agreement.ALL_BELOW):
         side = "above" if verdict.agreement is Agreement.ALL_ABOVE else "below"
-        text = f"Every adjusted estimator's interval lies {side} zero, so the direction does not hinge on the estimator."
+        text = (f"Every adjusted estimator's interval lies {side} zero, so the direction does not hinge on the "
+                "estimator.")
     elif verdict.agreement is Agreement.SIDES_DIFFER:
-        text = "Every adjusted interval excludes zero, but on different sides: the estimators disagree on the direction."
+        text = ("Every adjusted interval excludes zero, but on different sides: the estimators disagree on the "
+                "direction.")
     else:
         text = (f"The adjusted estimators disagree: the intervals of "
                 f"{join_words([short_name(e) for e in verdict.excluding])} exclude zero, while those of "
@@ -320,7 +331,8 @@ def _readiness(r: Readiness, v: Verdicts) -> list[str]:
                  f"{mean.value} after, largest {worst.threshold} before and {worst.value} after."]
     checks = [  # (passes, sentence when it passes, sentence when not): both state the same facts
         (verdict.overlap_ok,
-         f"Overlap passes its check: {overlap.value} of user-days have an extreme propensity (limit {overlap.threshold}).",
+         f"Overlap passes its check: {overlap.value} of user-days have an extreme propensity (limit "
+         f"{overlap.threshold}).",
          f"Overlap is imperfect: {overlap.value} of user-days have an extreme propensity, above the limit of "
          f"{overlap.threshold}."),
         (verdict.ess_ok,
@@ -338,8 +350,12 @@ def _weight_sensitivity(s, v: Verdicts) -> list[str]:
     text = (f"- **MSM weight sensitivity.** Across the {s.specifications} weighted specifications (logistic and "
             "LightGBM propensities, stabilized or not, clipped or not) the MSM estimate ranges from "
             f"{s.low} to {s.high}; ")
-    text += {Crossing.ALL: "every interval includes zero.", Crossing.NONE: "no interval includes zero."}.get(
-        verdict.crossing) or f"{s.crossing} of the intervals include zero, so the MSM verdict depends on the weight choice."
+    if verdict.crossing is Crossing.ALL:
+        text += "every interval includes zero."
+    elif verdict.crossing is Crossing.NONE:
+        text += "no interval includes zero."
+    else:
+        text += f"{s.crossing} of the intervals include zero, so the MSM verdict depends on the weight choice."
     text += (f" All point estimates are {verdict.sign}." if verdict.sign
              else " The point estimates change sign with the weight choice.")
     return [text]
@@ -435,8 +451,8 @@ def _med_main(main: MediationMain, f: Findings, v: Verdicts, w: Words) -> list[s
             lines.append(f"- **Controlled direct effect, {words} satisfaction{at}:** {estimate_text(est[estimand])}.")
     lines.append("")
     if not verdict.te_clear:
-        paragraph = [f"The total-effect interval includes zero: the data do not show a clear effect of a high-discovery "
-                     f"day on {w.adjective} plays."]
+        paragraph = [f"The total-effect interval includes zero: the data do not show a clear effect of a "
+                     f"high-discovery day on {w.adjective} plays."]
     else:
         paragraph = [f"A high-discovery day is followed by {'more' if verdict.te_positive else 'fewer'} {w.adjective} "
                      "plays, and the total-effect interval excludes zero."]
@@ -455,12 +471,13 @@ def _med_main(main: MediationMain, f: Findings, v: Verdicts, w: Words) -> list[s
     if shift is not None:
         if not verdict.shift_clear:
             paragraph.append(f"High discovery leaves satisfaction depth essentially unchanged ({shift.estimate}, "
-                             f"interval {interval(shift.low, shift.high)}).")
+                             f"interval {interval_text(shift)}).")
         else:
-            paragraph.append(f"High discovery {'raises' if shift.estimate.number > 0 else 'lowers'} satisfaction depth "
-                             f"(mediator shift {shift.estimate}, interval {interval(shift.low, shift.high)}).")
+            paragraph.append(f"High discovery {'raises' if vd.positive(shift) else 'lowers'} satisfaction depth "
+                             f"(mediator shift {shift.estimate}, interval {interval_text(shift)}).")
     if verdict.cde_larger_when_high is not None:
-        paragraph.append(f"The direct effect is larger when satisfaction is {'high' if verdict.cde_larger_when_high else 'low'}"
+        larger = "high" if verdict.cde_larger_when_high else "low"
+        paragraph.append(f"The direct effect is larger when satisfaction is {larger}"
                          + (" but the two controlled-direct intervals overlap." if verdict.cde_intervals_overlap
                             else ", and the two controlled-direct intervals do not overlap: the exposure and the "
                                  "mediator interact."))
@@ -506,7 +523,8 @@ def _med_truth(cov: vd.Coverage, w: Words) -> str:
 def _med_alternates(alternates, w: Words) -> list[str]:
     lines = []
     for alt in alternates:
-        text = f"- **Alternate outcome, {w.med_outcome(alt.outcome)}:** TE {estimate_text(alt.te)}, {verdict_text(alt.te)}"
+        text = (f"- **Alternate outcome, {w.med_outcome(alt.outcome)}:** TE {estimate_text(alt.te)}, "
+                f"{verdict_text(alt.te)}")
         if alt.nie is not None:
             text += f"; NIE {estimate_text(alt.nie)}, {verdict_text(alt.nie)}"
         for name, e in (("TE", alt.te), ("NIE", alt.nie)):
@@ -717,8 +735,8 @@ def limitations(f: Findings, v: Verdicts, w: Words) -> list[dict[str, str]]:
                  else "Overlap (adequate in this run)")
         add(title, overlap_why, overlap_how,
             f"Share of user-days with an extreme propensity {readiness.overlap.value} "
-            f"({'passes' if rv.overlap_ok else 'caution'}); effective sample size {readiness.effective_sample_size.value}"
-            f" of rows ({'passes' if rv.ess_ok else 'caution'}).")
+            f"({'passes' if rv.overlap_ok else 'caution'}); effective sample size "
+            f"{readiness.effective_sample_size.value} of rows ({'passes' if rv.ess_ok else 'caution'}).")
     panel = f.panel
     definitions = "not available"
     if panel.watch_threshold is not None and panel.discovery_threshold is not None:
@@ -736,8 +754,9 @@ def limitations(f: Findings, v: Verdicts, w: Words) -> list[dict[str, str]]:
             "The pipeline runs unchanged on a larger matrix or a new export.", "Real KuaiRec logs.")
     secondary = v.long_term.secondary
     if secondary is not None:
-        evidence = ("Secondary outcomes with a clear AIPW change: " + join_words([w.lt_outcome(o) for o in secondary.clear])
-                    + "." if secondary.clear else "No secondary outcome shows a clear AIPW change.")
+        clear = join_words([w.lt_outcome(o) for o in secondary.clear])
+        evidence = (f"Secondary outcomes with a clear AIPW change: {clear}." if secondary.clear
+                    else "No secondary outcome shows a clear AIPW change.")
     else:
         evidence = "not available"
     add("Outcome choice", "Plays, active days and watch time measure different long-term goals.",
@@ -772,8 +791,8 @@ def recommendations(f: Findings, v: Verdicts, w: Words) -> list[dict[str, str]]:
             rec = (f"Report a positive average effect of high-watch-exposure days on {w.adjective} plays, with the "
                    "caveats that it is observational and rests on the overlap and confounding checks.")
         else:
-            rec = (f"Report that high-watch-exposure days are followed by fewer {w.adjective} plays and do not optimise "
-                   "for them without an experiment.")
+            rec = (f"Report that high-watch-exposure days are followed by fewer {w.adjective} plays and do not "
+                   "optimise for them without an experiment.")
         add("Average long-term effect", rec, f"AIPW estimate {estimate_text(aipw)}.")
     secondary = v.long_term.secondary
     if secondary is not None:
@@ -831,8 +850,8 @@ def recommendations(f: Findings, v: Verdicts, w: Words) -> list[dict[str, str]]:
                    f"raises {w.adjective} plays.")
         else:
             helps = te is not None and not vd.crosses_zero(te) and vd.positive(te)
-            rec = (f"Monitor satisfaction depth as a guardrail on discovery: the pathway through it lowers {w.adjective} "
-                   "plays" + (", even though discovery helps overall." if helps else "."))
+            rec = ("Monitor satisfaction depth as a guardrail on discovery: the pathway through it lowers "
+                   f"{w.adjective} plays" + (", even though discovery helps overall." if helps else "."))
         add("Satisfaction pathway", rec, f"Indirect effect {estimate_text(nie)}.")
     if f.simulated:
         add("Data", "Rerun the pipeline on the real KuaiRec archive before acting on any result.",

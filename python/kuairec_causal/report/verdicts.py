@@ -15,10 +15,20 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from kuairec_causal import registry
-from kuairec_causal.report.findings import (CrossFitFamily, Estimate, Findings, Heterogeneity, LongTermMain, MediationMain,
-                                            Missing, Readiness, RobustnessFamily, SegmentRow, Segments,
-                                            WeightSensitivity)
-
+from kuairec_causal.report.findings import (
+    CrossFitFamily,
+    Estimate,
+    Findings,
+    Heterogeneity,
+    LongTermMain,
+    MediationMain,
+    Missing,
+    Readiness,
+    RobustnessFamily,
+    SegmentRow,
+    Segments,
+    WeightSensitivity,
+)
 
 # ---------------------------------------------------------------------------------------------
 # One estimate
