@@ -3,6 +3,9 @@
 -- of the mediation study outside the decomposition (tested in
 -- effects_mediation_decomposition_additive): robustness specifications, cross-fitted effects,
 -- row-level effects, heterogeneity segments and the sensitivity curves.
+-- A check on the writer, not on the estimates: the estimators define the total as direct plus
+-- indirect, so this fails only when a table drops, misaligns or swaps the effect columns. Whether
+-- the effects are right is tested against the planted truth (tests/studies, tests/estimators).
 with
 
 effects as (
