@@ -13,9 +13,6 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 REPORT_N_BOOT = 10
-# What each study read through its mart reader while the report warehouse was built: study ->
-# ["schema.table", ...] (tests/report/test_lineage.py checks the layers and the dbt exposures).
-STUDY_READS: dict[str, list[str]] = {}
 
 
 class RecordingReader:
@@ -30,7 +27,14 @@ class RecordingReader:
 
 
 @pytest.fixture(scope="session")
-def report_warehouse(simulated_warehouse, tmp_path_factory):
+def study_reads() -> dict[str, list[str]]:
+    """What each study read through its mart reader while the report warehouse was built: study ->
+    ["schema.table", ...] (tests/report/test_lineage.py checks the layers and the dbt exposures)."""
+    return {}
+
+
+@pytest.fixture(scope="session")
+def report_warehouse(simulated_warehouse, study_reads, tmp_path_factory):
     """Paths of a tiny warehouse holding both studies' effect tables (schema estimator_output), tested
     by dbt (selector effects); its dbt target (manifest.json) is ``<folder>/target``."""
     from kuairec_causal.config import Paths
@@ -46,7 +50,7 @@ def report_warehouse(simulated_warehouse, tmp_path_factory):
 
     settings = StudySettings(n_boot=REPORT_N_BOOT, n_folds=3)
     for study in ("long_term", "mediation"):
-        reader = RecordingReader(DuckDBMartReader(paths.duckdb_path), STUDY_READS.setdefault(study, []))
+        reader = RecordingReader(DuckDBMartReader(paths.duckdb_path), study_reads.setdefault(study, []))
         run_study(paths, study, settings, "small_matrix", reader=reader)
     os.environ["DBT_TARGET_PATH"] = str(folder / "target")
     os.environ["DBT_LOG_PATH"] = str(folder / "logs")

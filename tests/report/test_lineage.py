@@ -9,7 +9,6 @@ from pathlib import Path
 
 import yaml
 
-from conftest import STUDY_READS
 from kuairec_causal.report.tables import warehouse_inputs
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,9 +31,10 @@ def _manifest(report_warehouse) -> dict:
     return json.loads((report_warehouse.duckdb_path.parent / "target" / "manifest.json").read_text())
 
 
-def test_studies_read_marts_only_and_their_exposures_say_which(report_warehouse):
+def test_studies_read_marts_only_and_their_exposures_say_which(report_warehouse, study_reads):
     exposures = _exposures()
-    for study, reads in STUDY_READS.items():
+    assert set(study_reads) == {"long_term", "mediation"}
+    for study, reads in study_reads.items():
         assert reads, study
         assert all(r.startswith("marts.") for r in reads), f"{study} reads below the marts: {reads}"
         declared = {d.removeprefix("ref('").removesuffix("')") for d in exposures[f"estimator_stage_{study}"][
