@@ -60,10 +60,11 @@ def test_round_trip_keeps_every_row_and_value(tiny_release, tiny_raw, data_folde
 
 
 def test_types_are_explicit(tiny_raw):
-    schema = dict(duckdb.sql(f"DESCRIBE SELECT * FROM read_parquet('{tiny_raw}/small_matrix.parquet')").fetchall()[i][:2] for i in range(8))
+    parquet = f"read_parquet('{tiny_raw}/small_matrix.parquet')"
+    schema = dict(duckdb.sql(f"DESCRIBE SELECT * FROM {parquet}").fetchall()[i][:2] for i in range(8))
     assert schema == {"user_id": "BIGINT", "video_id": "BIGINT", "play_duration": "BIGINT", "video_duration": "BIGINT",
                       "time": "VARCHAR", "date": "INTEGER", "timestamp": "DOUBLE", "watch_ratio": "DOUBLE"}
-    assert duckdb.sql(f"SELECT min(date), max(date) FROM read_parquet('{tiny_raw}/small_matrix.parquet')").fetchall() == [(20200705, 20200905)]
+    assert duckdb.sql(f"SELECT min(date), max(date) FROM {parquet}").fetchall() == [(20200705, 20200905)]
 
 
 def test_truth_travels_with_a_simulated_release(tiny_raw):
@@ -149,8 +150,10 @@ def test_corrupt_member(tiny_release, populated_raw, tmp_path, capsys):
 
 
 def test_renamed_header_column(data_folder, populated_raw, tmp_path, capsys):
-    source = _broken_folder(data_folder, tmp_path, "user_features.csv", lambda t: t.replace("register_days,", "register_day,", 1))
-    _expect_error(source, populated_raw, r"user_features.csv: header lacks column\(s\) register_days; found unexpected column\(s\) register_day", capsys)
+    source = _broken_folder(data_folder, tmp_path, "user_features.csv",
+                            lambda t: t.replace("register_days,", "register_day,", 1))
+    _expect_error(source, populated_raw, r"user_features.csv: header lacks column\(s\) register_days; "
+                  r"found unexpected column\(s\) register_day", capsys)
 
 
 def test_text_in_numeric_column(data_folder, populated_raw, tmp_path, capsys):
@@ -162,7 +165,8 @@ def test_text_in_numeric_column(data_folder, populated_raw, tmp_path, capsys):
         return "\n".join(lines)
 
     source = _broken_folder(data_folder, tmp_path, "small_matrix.csv", edit)
-    _expect_error(source, populated_raw, r"small_matrix.csv: column 'play_duration' has non-numeric value 'abc' on line 6", capsys)
+    _expect_error(source, populated_raw,
+                  r"small_matrix.csv: column 'play_duration' has non-numeric value 'abc' on line 6", capsys)
 
 
 def test_empty_file(data_folder, populated_raw, tmp_path, capsys):

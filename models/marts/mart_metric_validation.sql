@@ -1,7 +1,7 @@
 {#-
     Screens each candidate metric of mart_discovery_metric_panel: alignment with future value
-    (|Spearman| with outcome_future_7day_interactions), dependence on recent history (|Spearman|
-    with prior_3day_interactions), their penalised difference, and the top-minus-bottom bucket
+    (|Spearman| with the future-window interactions outcome), dependence on recent history
+    (|Spearman| with the prior-window interactions), their penalised difference, and the top-minus-bottom bucket
     spread of future interactions. Spearman = Pearson correlation of average ranks.
 -#}
 {%- set buckets = var('metric_validation_top_quantile_buckets') | int -%}
@@ -22,13 +22,13 @@ long_format as (
             user_id,
             event_date,
             cast({{ metric }} as double) as metric_value,
-            cast(outcome_future_7day_interactions as double) as future_interactions,
-            cast(prior_3day_interactions as double) as prior_interactions
+            cast(outcome_{{ horizon_column('interactions') }} as double) as future_interactions,
+            cast({{ prior_window_column('interactions') }} as double) as prior_interactions
         from metric_panel
         where
             {{ metric }} is not null
-            and outcome_future_7day_interactions is not null
-            and prior_3day_interactions is not null
+            and outcome_{{ horizon_column('interactions') }} is not null
+            and {{ prior_window_column('interactions') }} is not null
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 

@@ -7,10 +7,10 @@
     'lag_1_interactions',
     'lag_1_total_play_duration_sec',
     'lag_1_avg_watch_ratio',
-    'prior_3day_active_day',
-    'prior_3day_interactions',
-    'prior_3day_total_play_duration_sec',
-    'prior_3day_high_watch_share',
+    prior_window_column('active_day'),
+    prior_window_column('interactions'),
+    prior_window_column('total_play_duration_sec'),
+    prior_window_column('high_watch_share'),
 ] -%}
 
 with

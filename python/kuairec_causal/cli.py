@@ -8,10 +8,12 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from kuairec_causal.errors import KuaiRecError
 
-SCALE_HELP = "tiny: test fixture; ci: coverage tests; small: the default demo (real small_matrix size); full: real big_matrix size"
+SCALE_HELP = ("tiny: test fixture; ci: coverage tests; small: the default demo (real small_matrix size); "
+              "full: real big_matrix size")
 
 
 def _settings(args: argparse.Namespace):
@@ -67,7 +69,7 @@ def _estimate(args: argparse.Namespace) -> int:
             run_study(paths, name, _settings(args), variables["interaction_matrix"])
     with stage("dbt build --selector effects"):
         build_effect_tables(paths, variables)
-    print(f"effect tables: {paths.duckdb_path} (schema effects)")
+    print(f"effect tables: {paths.duckdb_path} (schema estimator_output)")
     return 0
 
 
@@ -96,7 +98,7 @@ def _run(args: argparse.Namespace) -> int:
     for name, seconds in outcome["timings"].items():
         if name != "total":
             print(f"  {name:<28} {seconds:7.1f}s")
-    print(f"\nwarehouse:     {paths.duckdb_path}  (marts: schema marts; effect tables: schema effects)")
+    print(f"\nwarehouse:     {paths.duckdb_path}  (marts: schema marts; effect tables: schema estimator_output)")
     if outcome["report_dir"] is not None:
         print(f"report:        {outcome['report_dir'] / 'report.html'}")
         print(f"summary:       {outcome['report_dir'] / 'final_summary.md'}")
@@ -121,7 +123,8 @@ def _bench(args: argparse.Namespace) -> int:
     results = run_benchmark(args.scale, seed=args.seed, repeats=args.repeats, n_boot=args.n_boot, stages=stages)
     for check in results["targets"]:
         status = "met" if check["met"] else "MISSED"
-        print(f"  {check['measure']:<14} {check['metric']:<8} {check['value']:10.1f} (target {check['target']:.0f}): {status}")
+        print(f"  {check['measure']:<14} {check['metric']:<8} {check['value']:10.1f} "
+              f"(target {check['target']:.0f}): {status}")
     return 0
 
 
@@ -132,14 +135,18 @@ def _add_estimation_options(command: argparse.ArgumentParser) -> None:
 
 def _add_target_option(command: argparse.ArgumentParser) -> None:
     command.add_argument("--target", choices=["duckdb", "spark"],
-                         help="dbt profile target that builds and holds the marts (default: $KUAIREC_DBT_TARGET or duckdb); "
+                         help="dbt profile target that builds and holds the marts "
+                              "(default: $KUAIREC_DBT_TARGET or duckdb); "
                               "effect tables always go to the DuckDB file")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kuairec-causal", description="SQL-first causal analysis warehouse for KuaiRec.")
+    parser = argparse.ArgumentParser(prog="kuairec-causal",
+                                     description="SQL-first causal analysis warehouse for KuaiRec.")
     commands = parser.add_subparsers(dest="command", required=True)
-    matrix = {"choices": ["small_matrix", "big_matrix"], "help": "interaction matrix that feeds the panel (default: small_matrix; big_matrix for --scale full)"}
+    matrix: dict[str, Any] = {
+        "choices": ["small_matrix", "big_matrix"],
+        "help": "interaction matrix that feeds the panel (default: small_matrix; big_matrix for --scale full)"}
 
     simulate = commands.add_parser("simulate", help="write a synthetic KuaiRec 2.0 release with planted causal truth")
     simulate.add_argument("--scale", choices=["tiny", "ci", "small", "full"], default="small", help=SCALE_HELP)
@@ -167,14 +174,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_estimation_options(estimate)
     estimate.set_defaults(handler=_estimate)
 
-    report = commands.add_parser("report", help="figures, tables, final_summary.md and report.html from the effect tables")
+    report = commands.add_parser("report",
+                                 help="figures, tables, final_summary.md and report.html from the effect tables")
     report.add_argument("--out", help="report folder (default reports/latest)")
     report.set_defaults(handler=_report)
 
     run = commands.add_parser("run", help="the main job: data -> dbt build -> both studies -> report")
-    run.add_argument("--scale", choices=["tiny", "ci", "small", "full"], default="small", help=SCALE_HELP + " (simulated data only)")
+    run.add_argument("--scale", choices=["tiny", "ci", "small", "full"], default="small",
+                     help=SCALE_HELP + " (simulated data only)")
     run.add_argument("--seed", type=int, default=20200705)
-    run.add_argument("--archive", help="the real KuaiRec archive (or inner zip / data folder) instead of simulated data")
+    run.add_argument("--archive",
+                     help="the real KuaiRec archive (or inner zip / data folder) instead of simulated data")
     run.add_argument("--matrix", **matrix)
     _add_target_option(run)
     run.add_argument("--fresh", action="store_true", help="recompute every stage, even if up to date")

@@ -6,6 +6,7 @@ stage whose fingerprint is unchanged (``fresh=True`` forces everything).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 import json
@@ -18,7 +19,7 @@ from kuairec_causal.config import Paths
 from kuairec_causal.errors import KuaiRecError
 from kuairec_causal.ingest import ingest_release, read_manifest
 from kuairec_causal.progress import log, stage
-from kuairec_causal.store import DuckDBMartReader, MartReader, write_tables
+from kuairec_causal.store import DuckDBMartReader, MartReader, copy_relations, write_tables
 from kuairec_causal.studies.common import StudyContext, StudySettings, load_truth
 from kuairec_causal.warehouse import (
     build_effects,
@@ -89,7 +90,8 @@ def default_release_dir(paths: Paths, scale: str, seed: int) -> Path:
     return paths.data_dir / "simulated" / f"{scale}-seed{seed}"
 
 
-def _stage(state: RunState, name: str, fingerprint: str, fresh: bool, timings: dict, action: Callable[[], None]) -> bool:
+def _stage(state: RunState, name: str, fingerprint: str, fresh: bool, timings: dict,
+           action: Callable[[], object]) -> bool:
     """Run ``action`` unless its fingerprint is recorded; returns whether it ran. Fingerprints
     chain (each stage's includes its inputs' fingerprints), so a rerun stage invalidates later ones."""
     if not fresh and state.up_to_date(name, fingerprint):
@@ -168,12 +170,13 @@ def report_label(manifest: dict, matrix: str) -> str:
 
 
 def build_effect_tables(paths: Paths, variables: dict) -> None:
-    """The effect models and tests in the DuckDB file; for marts on another target, first a copy
-    of the marts the report reads (the report reads only the DuckDB file)."""
+    """The effect tables' dbt tests in the DuckDB file; for marts on another target, first a copy
+    of the marts the report reads (the report reads only the DuckDB file, and never writes)."""
     if dbt_target() != "duckdb":
-        from kuairec_causal.report.tables import mirror_report_inputs
+        from kuairec_causal.report.tables import warehouse_inputs
 
-        log(f"copied {len(mirror_report_inputs(mart_reader(paths), paths.duckdb_path))} report inputs into DuckDB")
+        copied = copy_relations(mart_reader(paths), paths.duckdb_path, warehouse_inputs())
+        log(f"copied {len(copied)} report inputs into DuckDB")
     build_effects(paths, variables)
 
 
@@ -193,7 +196,7 @@ def run_pipeline(options: RunOptions) -> dict:
     for name in options.studies:
         fingerprint = _digest(warehouse_fp, code_fp, options.settings.to_dict(), name)
         _stage(state, f"estimate:{name}", fingerprint, options.fresh, timings,
-               lambda name=name: run_study(paths, name, options.settings, matrix))
+               functools.partial(run_study, paths, name, options.settings, matrix))
         estimated_fp.append(fingerprint)
     effects_fp = _digest(*estimated_fp, *project_files(paths.root))
     _stage(state, "effects", effects_fp, options.fresh, timings, lambda: build_effect_tables(paths, variables))

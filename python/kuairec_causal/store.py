@@ -9,7 +9,7 @@ one, never a mix. dbt then exposes them as the ``effects`` models (views with te
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
@@ -33,7 +33,8 @@ def connect(path: Path, read_only: bool = False):
     try:
         con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.IOException as error:
-        raise KuaiRecError(f"{path}: cannot open the warehouse (is another program holding it open?): {error}") from None
+        raise KuaiRecError(f"{path}: cannot open the warehouse (is another program holding it open?): "
+                           f"{error}") from None
     try:
         yield con
     finally:
@@ -72,11 +73,18 @@ def _clean_for_storage(frame: pd.DataFrame) -> pd.DataFrame:
             if len(values) and all(isinstance(v, (bool, np.bool_)) for v in values):
                 out[column] = out[column].astype("boolean")
             else:
-                out[column] = out[column].map(lambda v: v if v is None or isinstance(v, str) or (isinstance(v, float) and np.isnan(v)) else str(v))
+                out[column] = out[column].map(_as_text)
     return out
 
 
-def write_tables(path: Path, tables: dict[str, pd.DataFrame], schema: str = OUTPUT_SCHEMA, replace_all_with_prefix: str | None = None) -> None:
+def _as_text(value: object) -> object:
+    """Values of a mixed object column as text; None and NaN stay missing."""
+    missing_or_text = value is None or isinstance(value, str) or (isinstance(value, float) and np.isnan(value))
+    return value if missing_or_text else str(value)
+
+
+def write_tables(path: Path, tables: dict[str, pd.DataFrame], schema: str = OUTPUT_SCHEMA,
+                 replace_all_with_prefix: str | None = None) -> None:
     """Write DataFrames as ``schema.<name>`` in one transaction.
 
     ``replace_all_with_prefix``: also drop tables of that prefix not in ``tables`` (a study's
@@ -105,3 +113,21 @@ def write_tables(path: Path, tables: dict[str, pd.DataFrame], schema: str = OUTP
         except BaseException:
             con.execute("ROLLBACK")
             raise
+
+
+def copy_relations(reader: MartReader, path: Path, relations: Iterable[tuple[str, str, Sequence[str] | None]]
+                   ) -> list[str]:
+    """Copy ``(schema, table, columns or None)`` relations read through ``reader`` (e.g. the marts
+    of a warehouse built on Spark) into the DuckDB file at ``path``, one transaction per schema,
+    so that consumers of the DuckDB file (the report) find the marts beside the effect tables.
+    A relation the reader lacks is skipped (its consumer notes it as missing). Returns the
+    relations copied."""
+    by_schema: dict[str, dict[str, pd.DataFrame]] = {}
+    for schema, name, columns in relations:
+        try:
+            by_schema.setdefault(schema, {})[name] = reader.read(f"{schema}.{name}", columns)
+        except KuaiRecError:
+            continue
+    for schema, frames in by_schema.items():
+        write_tables(path, frames, schema=schema)
+    return [f"{schema}.{name}" for schema, frames in by_schema.items() for name in frames]

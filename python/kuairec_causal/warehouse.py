@@ -104,8 +104,8 @@ def build_panel(paths: Paths, variables: dict, target: str | None = None) -> Non
 
 
 def build_effects(paths: Paths, variables: dict, marts_target: str | None = None) -> None:
-    """Expose and test the estimator stage's tables (selector ``effects``). They live in the
-    DuckDB file whichever target holds the marts; when that is another target (``marts_target``,
+    """Test the estimator stage's tables, the dbt sources estimator_output_* (selector ``effects``).
+    They live in the DuckDB file whichever target holds the marts; when that is another target (``marts_target``,
     default :func:`dbt_target`), the effect tests that also read the marts are left out (selector
     ``effects_without_marts``)."""
     selector = "effects" if (marts_target or dbt_target()) == DUCKDB_TARGET else "effects_without_marts"

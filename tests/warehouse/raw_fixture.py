@@ -43,7 +43,7 @@ def _local_text(moment: dt.datetime) -> str:
 
 
 def _unix_seconds(local_moment: dt.datetime) -> float:
-    utc = (local_moment - UTC_OFFSET).replace(tzinfo=dt.timezone.utc)
+    utc = (local_moment - UTC_OFFSET).replace(tzinfo=dt.UTC)
     return round(utc.timestamp(), 3)
 
 
@@ -176,7 +176,7 @@ def _item_daily(rng: random.Random, n_days: int, video_durations: list[int]) -> 
                 "video_tag_id": video % 9, "video_tag_name": f"tag_{video % 9}",
                 "play_progress": round(rng.random(), 4),
             }
-            for name, col_type in table.columns:
+            for name, _ in table.columns:
                 if name in row:
                     continue
                 if name == "show_cnt":

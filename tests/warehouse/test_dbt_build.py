@@ -8,7 +8,6 @@ import math
 from pathlib import Path
 
 import duckdb
-
 from dbt_invoke import DbtRun, run_dbt
 
 WAREHOUSE_SCHEMAS = ("staging", "intermediate", "marts", "reference")

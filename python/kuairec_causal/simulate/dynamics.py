@@ -188,7 +188,8 @@ class World:
         self.activity_logit = users["_activity_logit"].to_numpy() + config.activity_shift
         self.volume = users["_volume_multiplier"].to_numpy()
         degree = users["user_active_degree"].to_numpy()
-        self.degree_effect = np.select([degree == "high_active", degree == "middle_active", degree == "UNKNOWN"], [0.2, -0.2, -0.3], 0.0)
+        self.degree_effect = np.select([degree == "high_active", degree == "middle_active", degree == "UNKNOWN"],
+                                       [0.2, -0.2, -0.3], 0.0)
         author = users["is_video_author"].to_numpy()
         taste = np.nan_to_num(users["onehot_feat0"].to_numpy(), nan=0.0)
         # Observed profile traits shift watch quality (not latent, so they can be adjusted for).
@@ -209,6 +210,7 @@ class World:
         self.full_mask = np.bitwise_or.reduce(np.left_shift(np.uint64(1), self.video_category.astype(np.uint64)))
         self.low_activity_cutoff = 3 * 0.6 * config.daily_interactions
         self._uniform_cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._parent: World | None = None  # the world a replicated twin shares its random numbers with
 
     def replicate(self, copies: int) -> World:
         """The same world with every user repeated ``copies`` times, so several counterfactual
@@ -227,7 +229,7 @@ class World:
     # -- randomness -------------------------------------------------------------------------
     def _day_numbers(self, day: int) -> tuple[np.ndarray, np.ndarray]:
         """Uniforms and their normal scores for one day (identical in every world)."""
-        parent = getattr(self, "_parent", None)
+        parent = self._parent
         if parent is not None:
             if day not in self._uniform_cache:
                 uniforms, normal = parent._day_numbers(day)
@@ -246,7 +248,8 @@ class World:
     def initial_state(self) -> State:
         n = self.n_users
         stationary_sd = self.params.state_noise_sd / np.sqrt(1 - self.params.state_persistence**2)
-        engagement = stationary_sd * ndtri(np.clip(stream(self.seed, "initial", self.config.name).random(n), 1e-9, 1 - 1e-9))
+        initial = stream(self.seed, "initial", self.config.name).random(n)
+        engagement = stationary_sd * ndtri(np.clip(initial, 1e-9, 1 - 1e-9))
         zeros = np.zeros((3, n))
         return State(
             engagement=engagement,
@@ -264,7 +267,8 @@ class World:
         )
 
     # -- one day ----------------------------------------------------------------------------
-    def step(self, state: State, day: int, intervention: Intervention | None = None, collect_rows: bool = False) -> DayResult:
+    def step(self, state: State, day: int, intervention: Intervention | None = None,
+             collect_rows: bool = False) -> DayResult:
         """Advance ``state`` by one day in place and return what happened."""
         p, d = self.params, self.definitions
         intervention = intervention or Intervention()
@@ -272,7 +276,8 @@ class World:
         dow = (day + 6) % 7
         calendar = (day - (self.n_days - 1) / 2) / ((self.n_days - 1) / 2)
 
-        # Observed history, exactly as the warehouse computes lag_1_* and prior_3day_*.
+        # Observed history, exactly as the warehouse computes lag_1_* and the prior-window sums with
+        # the three-day history window these dynamics are written for (Definitions.history_window_days).
         lag_active = state.recent_active[2]
         prior_plays = state.recent_plays.sum(axis=0)
         lag_satisfaction, prior_satisfaction = state.recent_satisfaction[2], state.recent_satisfaction.sum(axis=0)
@@ -282,7 +287,8 @@ class World:
 
         # Activity and volume from the latent state.
         engagement = state.engagement
-        active = uniforms[:, U_ACTIVE] < expit(self.activity_logit + p.activity_state_slope * engagement + DOW_ACTIVITY[dow])
+        active = uniforms[:, U_ACTIVE] < expit(self.activity_logit + p.activity_state_slope * engagement
+                                                + DOW_ACTIVITY[dow])
         volume = (
             self.config.daily_interactions * self.volume * np.maximum(0.05, 1 + engagement)
             * (1 - p.volume_calendar_decline * day / (self.n_days - 1)) * DOW_VOLUME[dow]
@@ -293,7 +299,7 @@ class World:
         # The recommender's decisions: observed history, profile and calendar only.
         watch_logit = (
             # satisfaction relative to its typical level on the active days (linear in the observed
-            # lag_1/prior_3day satisfaction and activity columns)
+            # lag_1 / prior-window satisfaction and activity columns)
             p.watch_policy_intercept
             + p.watch_policy_lag_satisfaction * (lag_satisfaction - p.satisfaction_centre * lag_active)
             + p.watch_policy_prior_satisfaction * (prior_satisfaction - p.satisfaction_centre * prior_active) / 3
@@ -314,7 +320,8 @@ class World:
             discovery = np.where(intervention.discovery >= 0, active & (intervention.discovery == 1), discovery)
 
         # Long-tail plays: on the decided side of the discovery threshold.
-        tail_plays = self._decided_count(plays, discovery, uniforms[:, U_TAIL], p.tail_share_on, p.tail_share_off, d.high_discovery_threshold)
+        tail_plays = self._decided_count(plays, discovery, uniforms[:, U_TAIL], p.tail_share_on, p.tail_share_off,
+                                         d.high_discovery_threshold)
         # Watch-quality counts: high-watch plays on the decided side of the exposure threshold.
         counts = self._watch_counts(plays, watch, discovery, uniforms, normal)
         if intervention.counts_source is not None:
@@ -332,7 +339,8 @@ class World:
         if intervention.mediator_value is not None:
             mediator = np.where(np.isnan(intervention.mediator_value), satisfaction, intervention.mediator_value)
         boost = 1 + p.low_activity_boost * (prior_plays < self.low_activity_cutoff)
-        drive = p.satisfaction_effect * boost * (1 + p.discovery_satisfaction_interaction * high_discovery_day) * (mediator - p.satisfaction_centre)
+        drive = (p.satisfaction_effect * boost * (1 + p.discovery_satisfaction_interaction * high_discovery_day)
+                 * (mediator - p.satisfaction_centre))
         drive = np.where(active, drive + p.discovery_direct_effect * high_discovery_day, 0.0)
         state.engagement = p.state_persistence * engagement + drive + p.state_noise_sd * normal[:, U_STATE]
 
@@ -350,7 +358,8 @@ class World:
         state.tail_pointer += tail_plays
         state.head_pointer += plays - tail_plays
 
-        mean_duration = (tail_plays * self.mean_duration_tail + (plays - tail_plays) * self.mean_duration_head) / safe_plays
+        mean_duration = ((tail_plays * self.mean_duration_tail + (plays - tail_plays) * self.mean_duration_head)
+                         / safe_plays)
         expected_ratio = sum(counts[f"c{b}"] * BUCKET_MEAN_WATCH_RATIO[b] for b in range(5))
         return DayResult(
             active=active,
@@ -379,8 +388,10 @@ class World:
 
     def _watch_counts(self, plays, watch, discovery, uniforms, normal) -> dict[str, np.ndarray]:
         p, d = self.params, self.definitions
-        high = self._decided_count(plays, watch, uniforms[:, U_HIGH], p.high_share_on, p.high_share_off, d.high_watch_exposure_threshold)
-        completion = np.clip(p.completion_given_high + p.discovery_completion_shift * discovery + self.completion_profile, 0.02, 0.98)
+        high = self._decided_count(plays, watch, uniforms[:, U_HIGH], p.high_share_on, p.high_share_off,
+                                   d.high_watch_exposure_threshold)
+        completion = np.clip(p.completion_given_high + p.discovery_completion_shift * discovery
+                             + self.completion_profile, 0.02, 0.98)
         complete = binomial_quantile(high, completion, normal[:, U_COMPLETE])
         low = plays - high
         abandon_rate = np.clip(p.abandon_given_low + p.discovery_abandon_shift * discovery, 0.0, 0.9)
@@ -421,7 +432,8 @@ class World:
         familiar_only = ~discovery[row_user] & unseen
         replace = head & has_ring & (rewatch | familiar_only)
         if replace.any():
-            pick = np.floor(self._row_uniform(SALT_PICK, row_user[replace], day, slot[replace]) * state.ring_count[row_user[replace]]).astype(np.int64)
+            u_pick = self._row_uniform(SALT_PICK, row_user[replace], day, slot[replace])
+            pick = np.floor(u_pick * state.ring_count[row_user[replace]]).astype(np.int64)
             video[replace] = state.ring[row_user[replace], pick]
 
         # Time order within the day, then new-category flags in that order.
@@ -430,9 +442,11 @@ class World:
         category = self.video_category[video].astype(np.uint64)
         unseen = ((state.seen_categories[row_user] >> category) & np.uint64(1)) == 0
         first_of_category = np.zeros(row_user.size, dtype=bool)
-        first_of_category[np.unique(row_user.astype(np.int64) * 64 + category.astype(np.int64), return_index=True)[1]] = True
+        user_category = row_user.astype(np.int64) * 64 + category.astype(np.int64)
+        first_of_category[np.unique(user_category, return_index=True)[1]] = True
         is_new = unseen & first_of_category
-        discovery_plays[users] = np.bincount(row_user, weights=is_tail | is_new, minlength=self.n_users)[users].astype(np.int64)
+        discovery_plays[users] = np.bincount(row_user, weights=is_tail | is_new,
+                                             minlength=self.n_users)[users].astype(np.int64)
         np.bitwise_or.at(state.seen_categories, row_user, np.left_shift(np.uint64(1), category))
         self._remember_head_videos(state, row_user, video, is_tail)
 

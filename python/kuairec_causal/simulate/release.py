@@ -67,7 +67,8 @@ def world_configs(scale: Scale) -> list[WorldConfig]:
     ]
 
 
-def _world(config: WorldConfig, scale: Scale, catalog: Catalog, params: CausalParams, definitions: Definitions, seed: int) -> World:
+def _world(config: WorldConfig, scale: Scale, catalog: Catalog, params: CausalParams, definitions: Definitions,
+           seed: int) -> World:
     if config.name == "small_matrix":
         users = np.arange(scale.n_small_users)
         videos = np.flatnonzero(catalog.videos["in_small_world"].to_numpy())
