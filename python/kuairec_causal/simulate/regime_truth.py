@@ -124,9 +124,10 @@ def _window_truth(world: World, run: ObservedRun, k_days: int, deltas: tuple[flo
         totals = _replay_window(world, run.snapshots[day], users, day, k_days, policies)
         natural = _observed_window(run, day, k_days, world.definitions.max_lead_days)
         violations += int(totals["violations"].sum())
+        by_policy = {key: values.reshape(len(policies), len(users)) for key, values in totals.items()}
 
-        def policy(index: int, key: str) -> np.ndarray:
-            return totals[key][index * len(users):(index + 1) * len(users)]
+        def policy(index: int, key: str, by_policy=by_policy) -> np.ndarray:
+            return by_policy[key][index]
 
         for outcome in (*REGIME_OUTCOMES, "exposed_days"):
             always, never, reference = policy(0, outcome), policy(1, outcome), natural[outcome][users]
