@@ -33,13 +33,10 @@ def tiny_world(tiny_seed):
 
 
 @pytest.fixture(scope="module")
-def truth(tiny_release) -> dict:
-    return json.loads(tiny_release.truth.read_text())
-
-
-@pytest.fixture(scope="module")
-def null_truth(tiny_null_release) -> dict:
-    return json.loads(tiny_null_release.truth.read_text())
+def truths(tiny_release, tiny_null_release) -> dict[str, dict]:
+    """ground_truth.json of the planted and of the null-effects world."""
+    releases = {"planted": tiny_release, "null": tiny_null_release}
+    return {world: json.loads(release.truth.read_text()) for world, release in releases.items()}
 
 
 def _labels(k: str) -> dict[str, str]:
@@ -88,8 +85,8 @@ def test_raising_the_odds_only_adds_exposure_on_the_first_day(tiny_world):
     assert np.all(low <= natural) and np.all(natural <= high) and low.sum() < natural.sum() < high.sum()
 
 
-def test_planted_world_policies(truth):
-    for block in truth["matrices"].values():
+def test_planted_world_policies(truths):
+    for block in truths["planted"]["matrices"].values():
         regimes = block[STUDY]
         assert regimes["follow_up_days"] == block["warehouse_vars"]["max_lead_days"]
         assert list(regimes["windows"]) == ["3", "7"]
@@ -109,8 +106,8 @@ def test_planted_world_policies(truth):
                 plays[label["always"]] - plays[label["never"]], rel=1e-9)
 
 
-def test_null_world_policies_change_nothing(null_truth):
-    for block in null_truth["matrices"].values():
+def test_null_world_policies_change_nothing(truths):
+    for block in truths["null"]["matrices"].values():
         for k, window in block[STUDY]["windows"].items():
             for outcome in REGIME_OUTCOMES:
                 values = window["estimates"][outcome]
@@ -129,11 +126,11 @@ def test_estimand_labels_round_trip():
         parse_regime_estimand("ATE")
 
 
-def test_ingest_carries_the_regime_truth(tiny_raw, truth):
+def test_ingest_carries_the_regime_truth(tiny_raw, truths):
     with duckdb.connect() as con:
         rows = con.execute(f"SELECT * FROM read_parquet('{tiny_raw}/ground_truth.parquet') WHERE study = ?",
                            [STUDY]).df()
-    for matrix, block in truth["matrices"].items():
+    for matrix, block in truths["planted"]["matrices"].items():
         for k, window in block[STUDY]["windows"].items():
             expected = {(outcome, label): value for outcome, values in window["estimates"].items()
                         for label, value in values.items()}
@@ -144,13 +141,13 @@ def test_ingest_carries_the_regime_truth(tiny_raw, truth):
 
 
 @pytest.mark.parametrize("matrix", ["small_matrix", "big_matrix"])
-def test_regime_mart_is_the_simulators_population_and_natural_course(matrix, truth, build_tiny_warehouse):
+def test_regime_mart_is_the_simulators_population_and_natural_course(matrix, truths, build_tiny_warehouse):
     paths = build_tiny_warehouse(matrix)
     with duckdb.connect(str(paths.duckdb_path), read_only=True) as con:
         rows, plays, active = con.execute(
             "SELECT count(*), avg(followup_interactions), avg(followup_active_days) "
             "FROM marts.mart_long_term_regime_panel").fetchall()[0]
-    window = truth["matrices"][matrix][STUDY]["windows"][K]
+    window = truths["planted"]["matrices"][matrix][STUDY]["windows"][K]
     natural = _labels(K)["natural"]
     assert rows == window["population_rows"]
     assert plays == pytest.approx(window["estimates"]["interactions"][natural], rel=1e-12)
