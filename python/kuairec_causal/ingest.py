@@ -277,6 +277,12 @@ def _truth_rows(document: dict) -> list[tuple]:
                 if study == "mediation":
                     rows.append((matrix, study, f"{label}_mediator_value", "satisfaction_depth_score",
                                  float(block[study]["mediator_values"][label]), population))
+        # Exposure policies over k-day windows: the estimand label carries regime, k and delta
+        # (e.g. "incremental_vs_natural[k=3,delta=2]"); each window has its own population.
+        for window in block.get("long_term_regime", {}).get("windows", {}).values():
+            for outcome, values in sorted(window["estimates"].items()):
+                for estimand, value in sorted(values.items()):
+                    rows.append((matrix, "long_term_regime", estimand, outcome, float(value), window["population_rows"]))
     return rows
 
 

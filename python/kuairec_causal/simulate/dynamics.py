@@ -108,6 +108,11 @@ class State:
         """The state of ``copies`` replicas of every user (user axis is the last axis)."""
         return State(**{f.name: _tile_users(getattr(self, f.name), copies) for f in fields(self)})
 
+    def take(self, users: np.ndarray) -> State:
+        """The state of the listed users (world user indices; repeats make replicas)."""
+        return State(**{f.name: getattr(self, f.name)[:, users] if f.name.startswith("recent_")
+                        else getattr(self, f.name)[users] for f in fields(self)})
+
 
 def _tile_users(values: np.ndarray, copies: int) -> np.ndarray:
     if values.ndim == 2 and values.shape[0] == 3:  # (3, users) history buffers
@@ -119,12 +124,17 @@ def _tile_users(values: np.ndarray, copies: int) -> np.ndarray:
 class Intervention:
     """What counterfactual worlds set on the intervention day, per (replica) user.
 
-    ``watch`` / ``discovery``: -1 natural course, else the forced decision. ``counts_source``: the
-    user whose watch-quality counts this user gets (the mediator set to its value in another world).
-    ``mediator_value``: NaN natural, else the mediator value that drives tomorrow's state (CDE).
+    ``watch`` / ``discovery``: -1 natural course, else the forced decision. ``watch_odds``: a
+    multiplier of the recommender's odds of a high-watch-exposure decision (an incremental
+    propensity score intervention: with p the policy's probability, exposed iff the day's uniform
+    is below odds * p / (odds * p + 1 - p); 1 keeps the natural course bit for bit); it applies
+    where ``watch`` is -1. ``counts_source``: the user whose watch-quality counts this user gets
+    (the mediator set to its value in another world). ``mediator_value``: NaN natural, else the
+    mediator value that drives tomorrow's state (CDE).
     """
 
     watch: np.ndarray | None = None
+    watch_odds: np.ndarray | None = None
     discovery: np.ndarray | None = None
     counts_source: np.ndarray | None = None
     mediator_value: np.ndarray | None = None
@@ -212,18 +222,22 @@ class World:
         self._uniform_cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._parent: World | None = None  # the world a replicated twin shares its random numbers with
 
-    def replicate(self, copies: int) -> World:
-        """The same world with every user repeated ``copies`` times, so several counterfactual
-        worlds advance in one vectorised step. Replicas share random numbers (they are the same
-        users) and the video permutations (through ``base_index``)."""
+    def replicate(self, copies: int, users: np.ndarray | None = None) -> World:
+        """The same world with every user (or only ``users``, world user indices) repeated
+        ``copies`` times, so several counterfactual worlds advance in one vectorised step.
+        Replicas share random numbers (they are the same users) and the video permutations
+        (through ``base_index``)."""
         twin = copy.copy(self)
         twin.replicas = self.replicas * copies
-        twin.n_users = self.n_users * copies
+        rows = None if users is None else np.tile(np.asarray(users), copies)
+        twin.n_users = self.n_users * copies if rows is None else len(rows)
         for name in ("user_ids", "base_index", "activity_logit", "volume", "degree_effect",
                      "completion_profile", "discovery_profile"):
-            setattr(twin, name, np.tile(getattr(self, name), copies))
+            values = getattr(self, name)
+            setattr(twin, name, np.tile(values, copies) if rows is None else values[rows])
         twin._uniform_cache = {}
         twin._parent = self
+        twin._parent_rows = rows
         return twin
 
     # -- randomness -------------------------------------------------------------------------
@@ -233,8 +247,12 @@ class World:
         if parent is not None:
             if day not in self._uniform_cache:
                 uniforms, normal = parent._day_numbers(day)
-                copies = self.n_users // parent.n_users
-                self._uniform_cache[day] = (np.tile(uniforms, (copies, 1)), np.tile(normal, (copies, 1)))
+                rows = getattr(self, "_parent_rows", None)
+                if rows is None:
+                    copies = self.n_users // parent.n_users
+                    self._uniform_cache[day] = (np.tile(uniforms, (copies, 1)), np.tile(normal, (copies, 1)))
+                else:
+                    self._uniform_cache[day] = (uniforms[rows], normal[rows])
             return self._uniform_cache[day]
         if day not in self._uniform_cache:
             uniforms = stream(self.seed, "day", self.config.name, day).random((self.n_users, N_UNIFORMS))
@@ -312,7 +330,7 @@ class World:
             + p.discovery_policy_prior_volume * relative_prior_volume + p.discovery_policy_calendar * calendar
             + self.discovery_profile
         )
-        watch = active & (uniforms[:, U_WATCH] < expit(watch_logit))
+        watch = active & (uniforms[:, U_WATCH] < _odds_shifted(expit(watch_logit), intervention.watch_odds))
         discovery = active & (uniforms[:, U_DISCOVERY] < expit(discovery_logit))
         if intervention.watch is not None:
             watch = np.where(intervention.watch >= 0, active & (intervention.watch == 1), watch)
@@ -470,6 +488,16 @@ class World:
         state.ring[head_user[keep], position] = head_video[keep]
         state.ring_position[users] = (state.ring_position[users] + sizes) % RING_SIZE
         state.ring_count[users] = np.minimum(RING_SIZE, state.ring_count[users] + sizes)
+
+
+def _odds_shifted(probability: np.ndarray, odds: np.ndarray | None) -> np.ndarray:
+    """The probability whose odds are ``odds`` times those of ``probability`` (unchanged where the
+    multiplier is 1, so the natural course keeps its exact floating-point values)."""
+    if odds is None:
+        return probability
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shifted = odds * probability / (odds * probability + 1 - probability)
+    return np.where(odds == 1, probability, shifted)
 
 
 def satisfaction_depth(counts: dict[str, np.ndarray], plays: np.ndarray) -> np.ndarray:
