@@ -282,7 +282,8 @@ def _truth_rows(document: dict) -> list[tuple]:
         for window in block.get("long_term_regime", {}).get("windows", {}).values():
             for outcome, values in sorted(window["estimates"].items()):
                 for estimand, value in sorted(values.items()):
-                    rows.append((matrix, "long_term_regime", estimand, outcome, float(value), window["population_rows"]))
+                    rows.append((matrix, "long_term_regime", estimand, outcome, float(value),
+                                 window["population_rows"]))
     return rows
 
 

@@ -221,6 +221,7 @@ class World:
         self.low_activity_cutoff = 3 * 0.6 * config.daily_interactions
         self._uniform_cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._parent: World | None = None  # the world a replicated twin shares its random numbers with
+        self._parent_rows: np.ndarray | None = None  # the parent's user rows a twin replicates (None: all)
 
     def replicate(self, copies: int, users: np.ndarray | None = None) -> World:
         """The same world with every user (or only ``users``, world user indices) repeated
@@ -247,7 +248,7 @@ class World:
         if parent is not None:
             if day not in self._uniform_cache:
                 uniforms, normal = parent._day_numbers(day)
-                rows = getattr(self, "_parent_rows", None)
+                rows = self._parent_rows
                 if rows is None:
                     copies = self.n_users // parent.n_users
                     self._uniform_cache[day] = (np.tile(uniforms, (copies, 1)), np.tile(normal, (copies, 1)))

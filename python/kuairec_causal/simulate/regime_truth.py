@@ -87,6 +87,7 @@ def _replay_window(world: World, start: State, users: np.ndarray, day: int, k_da
     state = start.take(np.tile(users, len(policies)))
     totals = {name: np.zeros(replicated.n_users) for name in (*REGIME_OUTCOMES, "exposed_days", "violations")}
     forced = intervention.watch
+    assert forced is not None  # every policy forces or leaves the watch decision (never None)
     for offset in range(k_days):
         result = replicated.step(state, day + offset, intervention)
         totals["exposed_days"] += result.high_watch_day
@@ -121,8 +122,8 @@ def _window_truth(world: World, run: ObservedRun, k_days: int, deltas: tuple[flo
     start_days = np.flatnonzero(population.any(axis=1))
     for day in progress(start_days, desc=f"regime truth k={k_days} {world.config.name}", total=len(start_days)):
         users = np.flatnonzero(population[day])
-        totals = _replay_window(world, run.snapshots[day], users, day, k_days, policies)
-        natural = _observed_window(run, day, k_days, world.definitions.max_lead_days)
+        totals = _replay_window(world, run.snapshots[day], users, int(day), k_days, policies)
+        natural = _observed_window(run, int(day), k_days, world.definitions.max_lead_days)
         violations += int(totals["violations"].sum())
         by_policy = {key: values.reshape(len(policies), len(users)) for key, values in totals.items()}
 
@@ -140,7 +141,8 @@ def _window_truth(world: World, run: ObservedRun, k_days: int, deltas: tuple[flo
                 continue
             add(outcome, regime_estimand("always_vs_never", k_days), always - never)
             for index, delta in enumerate(deltas, start=len(STATIC_POLICIES)):
-                add(outcome, regime_estimand("incremental_vs_natural", k_days, delta), policy(index, outcome) - reference)
+                contrast = policy(index, outcome) - reference
+                add(outcome, regime_estimand("incremental_vs_natural", k_days, delta), contrast)
     n_units = max(int(population.sum()), 1)
     means: dict[str, dict[str, float]] = {}
     for (outcome, label), total in sorted(sums.items()):
