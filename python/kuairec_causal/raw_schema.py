@@ -129,3 +129,112 @@ GROUND_TRUTH_TABLE = RawTable(
     ),
     required=False,
 )
+
+
+# -- the data contract checked at ingest (kuairec_causal.contract) ---------------------------------
+
+# The calendar window KuaiRec 2.0 declares (and the simulator writes): every date of the release
+# lies inside it, and it is the panel's calendar (dbt vars release_first_date / release_last_date).
+RELEASE_WINDOW = ("2020-07-05", "2020-09-05")
+# `timestamp` (Unix seconds, shifted to platform time) and `time` may disagree with `date` by a
+# day in the real big_matrix; more than this many days is a broken row.
+DATE_TOLERANCE_DAYS = 1
+PLATFORM_UTC_OFFSET_HOURS = 8
+# Rows the notebooks' cleaning drops (a `date` that is no calendar day parses to NaT and the row
+# leaves the user-day table) go to the rejects table; above this share of a file, ingest fails.
+MAX_REJECT_SHARE = 0.001
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One declared property of a raw table's rows, as a SQL condition that a *violating* row meets
+    (over the typed columns). ``action``: ``fail`` stops ingest, ``reject`` moves the row to the
+    rejects table (only where the notebooks' cleaning drops such a row)."""
+
+    column: str
+    violation: str  # SQL predicate, true for a bad row
+    rule: str  # the rule in words
+    action: str = "fail"
+
+
+def _non_negative(*columns: str) -> tuple[Rule, ...]:
+    return tuple(Rule(c, f'"{c}" < 0', "must be >= 0") for c in columns)
+
+
+def _not_null(*columns: str) -> tuple[Rule, ...]:
+    return tuple(Rule(c, f'"{c}" IS NULL', "must be present") for c in columns)
+
+
+def _yyyymmdd(column: str) -> str:
+    return f"try_strptime(CAST(\"{column}\" AS VARCHAR), '%Y%m%d')"
+
+
+def _window_days(expression: str, slack: int = 0) -> str:
+    first, last = RELEASE_WINDOW
+    return (f"({expression} < DATE '{first}' - INTERVAL {slack} DAY "
+            f"OR {expression} > DATE '{last}' + INTERVAL {slack} DAY)")
+
+
+def _in_window_rule(column: str) -> tuple[Rule, ...]:
+    day = f"CAST({_yyyymmdd(column)} AS DATE)"
+    return (
+        Rule(column, f'"{column}" IS NOT NULL AND {_yyyymmdd(column)} IS NULL',
+             "must be a calendar day written YYYYMMDD", action="reject"),
+        Rule(column, f"{day} IS NOT NULL AND {_window_days(day)}",
+             f"must lie in the release window {RELEASE_WINDOW[0]} .. {RELEASE_WINDOW[1]}"),
+    )
+
+
+# Unix seconds beyond 1e11 (year 5138) are out of any window and out of timestamp range.
+_TIMESTAMP_SANE = 'isfinite("timestamp") AND abs("timestamp") < 1e11'
+_TIMESTAMP_DAY = (f'CASE WHEN {_TIMESTAMP_SANE} THEN CAST(epoch_ms(CAST(("timestamp" + {PLATFORM_UTC_OFFSET_HOURS * 3600}) '
+                  '* 1000 AS BIGINT)) AS DATE) END')
+_TIME_DAY = "CAST(try_cast(\"time\" AS TIMESTAMP) AS DATE)"
+_DATE_DAY = f"CAST({_yyyymmdd('date')} AS DATE)"
+
+_INTERACTION_RULES = (
+    *_not_null("user_id", "video_id"),
+    *_non_negative("user_id", "video_id", "play_duration", "video_duration", "watch_ratio"),
+    *_in_window_rule("date"),
+    Rule("timestamp", f'isfinite("timestamp") AND (abs("timestamp") >= 1e11 OR {_window_days(_TIMESTAMP_DAY, DATE_TOLERANCE_DAYS)})',
+         f"must fall within a day of the release window (UTC+{PLATFORM_UTC_OFFSET_HOURS})"),
+    Rule("timestamp", f"abs(date_diff('day', {_DATE_DAY}, {_TIMESTAMP_DAY})) > {DATE_TOLERANCE_DAYS}",
+         f"must agree with column 'date' within {DATE_TOLERANCE_DAYS} day (UTC+{PLATFORM_UTC_OFFSET_HOURS})"),
+    Rule("time", f"\"time\" <> '' AND {_TIME_DAY} IS NULL", "must be empty or a time 'YYYY-MM-DD HH:MM:SS[.fff]'"),
+    Rule("time", f"{_TIME_DAY} IS NOT NULL AND {_window_days(_TIME_DAY, DATE_TOLERANCE_DAYS)}",
+         "must fall within a day of the release window"),
+    Rule("time", f"abs(date_diff('day', {_DATE_DAY}, {_TIME_DAY})) > {DATE_TOLERANCE_DAYS}",
+         f"must agree with column 'date' within {DATE_TOLERANCE_DAYS} day"),
+)
+
+ROW_RULES: dict[str, tuple[Rule, ...]] = {
+    "small_matrix": _INTERACTION_RULES,
+    "big_matrix": _INTERACTION_RULES,
+    "user_features": (
+        *_not_null("user_id"),
+        *_non_negative("user_id", "follow_user_num", "fans_user_num", "friend_user_num", "register_days"),
+        *(Rule(c, f'"{c}" NOT IN (0, 1)', "must be 0 or 1") for c in ("is_lowactive_period", "is_live_streamer", "is_video_author")),
+    ),
+    "item_categories": (*_not_null("video_id"), *_non_negative("video_id")),
+    "item_daily_features": (
+        *_not_null("video_id", "date"),
+        *_non_negative("video_id", "video_duration", "show_cnt", "play_cnt", "play_user_num"),
+        *_in_window_rule("date"),
+    ),
+    "kuairec_caption_category": (*_not_null("video_id"),),
+    "social_network": (*_not_null("user_id"), *_non_negative("user_id")),
+}
+
+# Relations between tables: (table, column, referenced table, referenced column).
+RELATIONS: tuple[tuple[str, str, str, str], ...] = (
+    ("small_matrix", "user_id", "user_features", "user_id"),
+    ("small_matrix", "video_id", "item_categories", "video_id"),
+    ("big_matrix", "user_id", "user_features", "user_id"),
+    ("big_matrix", "video_id", "item_categories", "video_id"),
+    ("item_daily_features", "video_id", "item_categories", "video_id"),
+)
+# Keys that identify one row of a table.
+UNIQUE_KEYS: dict[str, tuple[str, ...]] = {
+    "user_features": ("user_id",),
+    "item_categories": ("video_id",),
+}
