@@ -295,7 +295,7 @@ class _Builder:
             folds = self.fb.value("lt_n_folds", LT_INFO, {"key": "n_folds"}, "value", "int")
             splits = self.fb.value("lt_aipw_splits", LT_INFO, {"key": "aipw_cross_fitting_splits"}, "value", "int")
             weight = self.fb.text("lt_analysis_weight", LT_INFO, {"key": "analysis_weight"}, "value")
-            return [
+            lines = [
                 "- **Long-term study** (exposure: high-watch-exposure day; outcome: plays over the next seven days; "
                 "adjustment: the previous day's and previous three days' activity and watch quality, the calendar "
                 "and the user profile):",
@@ -311,6 +311,12 @@ class _Builder:
                 "deviation as standard error, the replicates taking the fold splits in turn so that the "
                 "split-to-split spread is in the interval.",
             ]
+            if int(self.t.run_info("long_term", "n_boot") or 0) == 0:  # no replicates: say what was computed
+                keys = {e: {"outcome": self.lt_primary, "estimator": e} for e in LT_ADJUSTED}
+                methods = [f"{LT_SHORT[e]}: {self.fb.text(f'lt_interval_source_{e}', LT_COMPARISON, keys[e], 'source')}"
+                           for e in LT_ADJUSTED]
+                lines[-1] = f"- No bootstrap replicates were drawn (0 replicates), so the intervals are: {'; '.join(methods)}."
+            return lines
 
         def med() -> list[str]:
             n_boot = self.fb.value("med_n_boot", MED_INFO, {"key": "n_boot"}, "value", "int")
@@ -320,7 +326,8 @@ class _Builder:
                 "g-formula decomposition into total (TE), natural direct (NDE) and indirect (NIE) effects and "
                 "controlled direct effects at low and high satisfaction (CDE), a weighted SEM-style path model, "
                 "cross-fitted linear, LightGBM and XGBoost mediation, robustness specifications and a sensitivity "
-                f"analysis for unmeasured mediator-outcome confounding ({n_boot} user-cluster bootstrap replicates).",
+                f"analysis for unmeasured mediator-outcome confounding ({n_boot} user-cluster bootstrap replicates"
+                + ("; without replicates no decomposition has an interval)." if int(str(n_boot)) == 0 else ")."),
             ]
 
         lines += self.guarded(boot) + self.guarded(med)
