@@ -147,13 +147,13 @@ def project_marts(root: Path) -> list[str]:
 def marts_build_ids(con: duckdb.DuckDBPyConnection, tables: Iterable[str], schema: str = "marts") -> dict[str, list[str]]:
     ids = {}
     for table in tables:
-        try:
-            rows = con.execute(f'SELECT DISTINCT "{BUILD_ID}" FROM "{schema}"."{table}"').fetchall()
-        except duckdb.BinderException:
+        columns = _columns(con, schema, table)
+        if not columns:
+            raise KuaiRecError(f"{schema}.{table}: missing from the warehouse; run `kuairec-causal build`")
+        if BUILD_ID not in columns:
             raise KuaiRecError(f"{schema}.{table}: has no build_id column (built by an older version); "
-                               "rebuild with `kuairec-causal build`") from None
-        except duckdb.CatalogException:
-            raise KuaiRecError(f"{schema}.{table}: missing from the warehouse; run `kuairec-causal build`") from None
+                               "rebuild with `kuairec-causal build`")
+        rows = con.execute(f'SELECT DISTINCT "{BUILD_ID}" FROM "{schema}"."{table}"').fetchall()
         ids[table] = sorted(str(r[0]) for r in rows)
     return ids
 
@@ -182,10 +182,9 @@ def marts_build_id(reader: MartReader, root: Path) -> str:
 
 def effect_builds(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """The effect-table provenance (empty when the estimator stage never ran)."""
-    try:
-        return con.execute(f'SELECT * FROM "{OUTPUT_SCHEMA}"."{BUILDS_TABLE}" ORDER BY study').df()
-    except duckdb.CatalogException:
+    if not _columns(con, OUTPUT_SCHEMA, BUILDS_TABLE):
         return pd.DataFrame(columns=["study", BUILD_ID, "settings", "tested"])
+    return con.execute(f'SELECT * FROM "{OUTPUT_SCHEMA}"."{BUILDS_TABLE}" ORDER BY study').df()
 
 
 def read_effect_builds(path: Path) -> pd.DataFrame:
@@ -206,10 +205,8 @@ def mark_tested(path: Path) -> None:
     """After the effect models and tests passed (the caller holds the warehouse lock, so the
     tables tested are the tables marked): every recorded study is tested."""
     with connect(path) as con:
-        try:
+        if _columns(con, OUTPUT_SCHEMA, BUILDS_TABLE):  # absent: effect tables written without provenance
             con.execute(f'UPDATE "{OUTPUT_SCHEMA}"."{BUILDS_TABLE}" SET tested = true')
-        except duckdb.CatalogException:
-            pass  # effect tables written without provenance (library use)
 
 
 def check_effects_current(path: Path, studies: Iterable[str], marts: Iterable[str]) -> str:
@@ -251,11 +248,10 @@ def carry_over_effects(published: Path, building: Path, build_id: str) -> list[s
         return []
     with connect(building) as con:
         con.execute(f"ATTACH '{published}' AS previous (READ_ONLY)")
-        try:
-            builds = con.execute(f"SELECT study FROM previous.{OUTPUT_SCHEMA}.{BUILDS_TABLE} WHERE {BUILD_ID} = ?",
-                                 [build_id]).fetchall()
-        except duckdb.CatalogException:
-            builds = []
+        has_builds = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'previous' AND schema_name = ? "
+                                 "AND table_name = ?", [OUTPUT_SCHEMA, BUILDS_TABLE]).fetchall()[0][0]
+        builds = con.execute(f"SELECT study FROM previous.{OUTPUT_SCHEMA}.{BUILDS_TABLE} WHERE {BUILD_ID} = ?",
+                             [build_id]).fetchall() if has_builds else []
         studies = [study for (study,) in builds]
         if not studies:
             return []
