@@ -1,6 +1,9 @@
 {#-
     Balance of pre-treatment covariates between treated and control active user-days of each
-    candidate treatment: standardized mean difference with sample variances.
+    candidate treatment: standardized mean difference with sample variances. Means and variances
+    come from exact decimal sums (two passes: deviations from the exact arm mean), so the table is
+    the same bits on every build; avg / var_samp over doubles depend on the order a parallel
+    aggregate adds rows in.
 -#}
 {%- set covariates = [
     'lag_1_active_day',
@@ -28,9 +31,6 @@ long_format as (
 
 ),
 
-{#- Means and sample variances from exact decimal sums (two passes: deviations from the exact
-    arm mean), so the table is the same bits on every build; avg / var_samp over doubles depend on
-    the order a parallel aggregate adds rows in. -#}
 arm_means as (
 
     select

@@ -279,8 +279,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _fail(command: str, message: str, code: int = 2) -> int:
-    try:
-        print(f"{command}: {message}", file=sys.stderr, flush=True)
+    try:  # one line, whatever the message holds
+        print(f"{command}: {' '.join(message.split())}", file=sys.stderr, flush=True)
     except (OSError, KeyboardInterrupt):
         pass
     return code

@@ -53,7 +53,7 @@ def check_rows(con: duckdb.DuckDBPyConnection, table: RawTable, parquet: Path, m
     for i, rule in enumerate(rules):
         bad = f"coalesce(({rule.violation}), false)"
         aggregates += [f"count(*) FILTER (WHERE {bad}) AS n{i}", f"min(file_row_number) FILTER (WHERE {bad}) AS r{i}",
-                       f"arg_min(CAST(\"{rule.column}\" AS VARCHAR), file_row_number) FILTER (WHERE {bad}) AS v{i}"]
+                       f"arg_min(\"{rule.column}\", file_row_number) FILTER (WHERE {bad}) AS v{i}"]
     row = con.execute(f"SELECT {', '.join(aggregates)} FROM {_parquet(parquet)}").fetchall()[0]
     total = row[0]
     found = [(rule, row[1 + 3 * i], row[2 + 3 * i], row[3 + 3 * i]) for i, rule in enumerate(rules)]
@@ -129,6 +129,16 @@ def check_relations(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
         if count:
             raise InputError(_violation_line(RAW_TABLES_BY_NAME[child].member, first + 2, column, value,
                                              f"is not a {parent_column} of {RAW_TABLES_BY_NAME[parent].member}", count))
+
+
+def locate_parse_failure(con: duckdb.DuckDBPyConnection, path: Path, table: RawTable, header: list[str], locate_value) -> str | None:
+    """After a failed parse: the bad value (``locate_value``), else a row with the wrong number of
+    fields; None when neither explains it."""
+    try:
+        found = locate_value(con, path, header, table)
+    except duckdb.Error:  # the file does not even split into the header's columns
+        found = None
+    return found or locate_ragged_row(path, table.member, header)
 
 
 def locate_ragged_row(path: Path, member: str, header: list[str]) -> str | None:

@@ -25,7 +25,7 @@ from pathlib import Path
 import duckdb
 
 from kuairec_causal.atomic import replaced_directory
-from kuairec_causal.contract import REJECTS_TABLE, check_relations, check_rows, locate_ragged_row, write_rejects
+from kuairec_causal.contract import REJECTS_TABLE, check_relations, check_rows, locate_parse_failure, write_rejects
 from kuairec_causal.errors import InputError
 from kuairec_causal.progress import stage
 from kuairec_causal.raw_schema import DATA_PREFIX, GROUND_TRUTH_TABLE, MAX_REJECT_SHARE, RAW_TABLES, RELEASE_WINDOW, RawTable
@@ -243,7 +243,7 @@ def _convert(con: duckdb.DuckDBPyConnection, members: _Members, table: RawTable,
             con.execute(f"COPY ({query}) TO {_sql_string(str(target))} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1000000)")
         except duckdb.Error as error:
             failure = str(error).strip().splitlines()[0]
-            located = _locate_bad_value(con, path, header, table) or locate_ragged_row(path, table.member, header)
+            located = locate_parse_failure(con, path, table, header, _locate_bad_value)
     if failure is not None:
         raise InputError(located or f"{table.member}: cannot be read as a CSV with the expected columns: {failure}")
     rows = con.execute(f"SELECT count(*) FROM read_parquet({_sql_string(str(target))})").fetchall()[0][0]
@@ -282,6 +282,12 @@ def _find_truth(source: Path, explicit: Path | None) -> dict | None:
         return None  # a truth file for another archive: ignore it
     if "matrices" not in document:
         raise InputError(f"{candidate}: not a kuairec-causal ground truth file (no 'matrices')")
+    try:  # every section the warehouse reads, checked before anything is written
+        _truth_rows(document)
+        for block in document["matrices"].values():
+            block["warehouse_vars"].items()
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise InputError(f"{candidate}: incomplete ground truth file (missing or malformed {error})") from None
     return document
 
 

@@ -247,7 +247,10 @@ def carry_over_effects(published: Path, building: Path, build_id: str) -> list[s
     if not Path(published).is_file():
         return []
     with connect(building) as con:
-        con.execute(f"ATTACH '{published}' AS previous (READ_ONLY)")
+        try:
+            con.execute(f"ATTACH '{published}' AS previous (READ_ONLY)")
+        except duckdb.IOException as error:
+            raise KuaiRecError(f"{published}: cannot be read: {' '.join(str(error).split())}") from None
         has_builds = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'previous' AND schema_name = ? "
                                  "AND table_name = ?", [OUTPUT_SCHEMA, BUILDS_TABLE]).fetchall()[0][0]
         builds = con.execute(f"SELECT study FROM previous.{OUTPUT_SCHEMA}.{BUILDS_TABLE} WHERE {BUILD_ID} = ?",

@@ -13,6 +13,7 @@ from kuairec_causal.atomic import building_file, exclusive_lock, publish_file
 from kuairec_causal.config import Paths
 from kuairec_causal.errors import KuaiRecError
 from kuairec_causal.ingest import read_manifest
+from kuairec_causal.progress import log
 from kuairec_causal.snapshot import Snapshot, pin_raw_snapshot, prune_snapshots, reading
 from kuairec_causal.store import carry_over_effects, mark_tested, settle
 from kuairec_causal.vars_schema import validate_vars
@@ -216,11 +217,20 @@ def build_panel(paths: Paths, variables: dict, target: str | None = None) -> Bui
                 run_dbt(replace(pinned, duckdb_path=building), ["build"], plan.variables, plan.target)
                 settle(building)
                 with exclusive_lock(paths.duckdb_path):
-                    carry_over_effects(paths.duckdb_path, building, plan.build_id)
+                    _carry_over(paths.duckdb_path, building, plan.build_id)
                     settle(paths.duckdb_path)
                     publish_file(building, paths.duckdb_path)
     prune_snapshots(paths.duckdb_path, keep={plan.snapshot.id})
     return plan
+
+
+def _carry_over(published: Path, building: Path, build_id: str) -> None:
+    """Carry the effect tables of the same build over; a published file held open for writing by
+    another program (DuckDB's lock) only costs that: the estimator stage must run again."""
+    try:
+        carry_over_effects(published, building, build_id)
+    except KuaiRecError as error:
+        log(f"effect tables not carried over ({error}); run `kuairec-causal estimate`")
 
 
 def build_effects(paths: Paths, variables: dict, marts_target: str | None = None) -> None:
