@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from dbt_invoke import DbtRun, REPO_ROOT
+from raw_fixture import WINDOW_VARS
 
 VARS = yaml.safe_load((REPO_ROOT / "dbt_project.yml").read_text())["vars"]
 TOL = 1e-9
@@ -105,7 +106,7 @@ def reference_panel(raw_dir: Path, matrix: str = "small_matrix") -> dict[str, pd
                                        + (1 - obs["short_abandon_share"])) / 4
 
     # dense grid and windows
-    days = pd.date_range(timed["event_date"].min(), timed["event_date"].max(), freq="D")
+    days = pd.date_range(WINDOW_VARS["release_first_date"], WINDOW_VARS["release_last_date"], freq="D")  # declared window
     users = sorted(timed["user_id"].unique())
     grid = pd.MultiIndex.from_product([users, days], names=["user_id", "event_date"]).to_frame(index=False)
     panel = grid.merge(obs.reset_index(), on=["user_id", "event_date"], how="left").fillna(0)
