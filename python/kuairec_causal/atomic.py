@@ -73,14 +73,20 @@ def remove_stale_siblings(target: Path) -> None:
             shutil.rmtree(sibling, ignore_errors=True)
 
 
+def new_building_sibling(target: Path) -> Path:
+    """A fresh, empty, private folder beside ``target`` (leftovers of dead builds swept first)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_siblings(target)
+    folder = target.parent / f".{target.name}.building-{os.getpid()}-{secrets.token_hex(4)}"
+    folder.mkdir()
+    return folder
+
+
 @contextmanager
 def replaced_directory(target: Path) -> Iterator[Path]:
     """Yield an empty staging directory that becomes ``target`` when the block succeeds."""
     target = Path(target).resolve()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_siblings(target)
-    staging = target.parent / f".{target.name}.building-{os.getpid()}-{secrets.token_hex(4)}"
-    staging.mkdir()
+    staging = new_building_sibling(target)
     try:
         yield staging
         swap_into_place(staging, target)
@@ -149,10 +155,7 @@ def building_file(target: Path) -> Iterator[Path]:
     (DuckDB names a database after its file), for a new version of ``target``; the folder is
     removed when the block ends, whether the new file was published or not."""
     target = Path(target).resolve()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_siblings(target)
-    folder = target.parent / f".{target.name}.building-{os.getpid()}-{secrets.token_hex(4)}"
-    folder.mkdir()
+    folder = new_building_sibling(target)
     try:
         yield folder / target.name
     finally:

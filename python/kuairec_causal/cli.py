@@ -116,11 +116,13 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _docs(args: argparse.Namespace) -> int:
+    from kuairec_causal.atomic import exclusive_lock
     from kuairec_causal.config import Paths
     from kuairec_causal.warehouse import build_vars, run_dbt
 
     paths = Paths.from_environment()
-    run_dbt(paths, ["docs", "generate"], build_vars(paths, args.matrix))
+    with exclusive_lock(paths.duckdb_path):  # dbt opens the published file for writing
+        run_dbt(paths, ["docs", "generate"], build_vars(paths, args.matrix))
     print(f"dbt docs: {paths.root / 'target' / 'index.html'} (serve with `dbt docs serve --profiles-dir profiles`)")
     return 0
 
