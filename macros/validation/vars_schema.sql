@@ -9,6 +9,7 @@
         "release_first_date": {"kind": "date", "rule": "must be a date written YYYY-MM-DD"},
         "release_last_date": {"kind": "date", "rule": "must be a date written YYYY-MM-DD"},
         "build_id": {"kind": "identifier", "nullable": true, "rule": "must be letters, digits, '-' or '_' (at most 64)"},
+        "register_raw_tables": {"kind": "boolean", "rule": "must be true or false"},
         "high_watch_threshold": {"kind": "number", "minimum": 0, "exclusive_minimum": true, "rule": "must be a number > 0"},
         "complete_threshold": {"kind": "number", "minimum": 0, "exclusive_minimum": true, "rule": "must be a number > 0"},
         "valid_play_min_watch_ratio": {"kind": "number", "minimum": 0, "rule": "must be a number >= 0"},

@@ -109,6 +109,7 @@ VAR_RULES: tuple[VarRule, ...] = (
     VarRule("release_first_date", "date"),
     VarRule("release_last_date", "date"),
     VarRule("build_id", "identifier", nullable=True),
+    VarRule("register_raw_tables", "boolean"),
     _positive("high_watch_threshold"),
     _positive("complete_threshold"),
     VarRule("valid_play_min_watch_ratio", "number", 0, None),

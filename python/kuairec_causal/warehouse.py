@@ -239,8 +239,8 @@ def build_effects(paths: Paths, variables: dict, marts_target: str | None = None
     default :func:`dbt_target`), the effect tests that also read the marts are left out (selector
     ``effects_without_marts``)."""
     selector = "effects" if (marts_target or dbt_target()) == DUCKDB_TARGET else "effects_without_marts"
-    with exclusive_lock(paths.duckdb_path):
-        run_dbt(paths, ["build", "--selector", selector], variables, DUCKDB_TARGET)
+    with exclusive_lock(paths.duckdb_path):  # the raw views keep reading the build's pinned snapshot
+        run_dbt(paths, ["build", "--selector", selector], {**variables, "register_raw_tables": False}, DUCKDB_TARGET)
         mark_tested(paths.duckdb_path)
 
 

@@ -207,3 +207,20 @@ def test_estimate_refuses_to_write_over_marts_rebuilt_meanwhile(home):
     with pytest.raises(KuaiRecError, match=r"the marts were rebuilt while the estimator ran \(build bstale -> "):
         write_tables(home.duckdb_path, {"long_term_run_info": pd.DataFrame({"key": ["a"], "value": ["b"]})},
                      provenance=("long_term", "bstale", "settings"))
+
+
+def test_effect_builds_leave_the_raw_views_on_the_pinned_snapshot(home):
+    """The effect models run in the published warehouse; with var register_raw_tables false (as
+    `kuairec-causal estimate` sets it) its raw views keep reading the build's snapshot."""
+    from kuairec_causal.warehouse import run_dbt
+
+    def raw_view_sql() -> str:
+        with duckdb.connect(str(home.duckdb_path), read_only=True) as con:
+            return con.execute("select sql from duckdb_views() where schema_name = 'raw' and view_name = 'small_matrix'").fetchall()[0][0]
+
+    pinned = raw_view_sql()
+    assert "/snapshots/" in pinned
+    run_dbt(home.paths(), ["build", "--select", "stg_kuairec__users"], {"register_raw_tables": False}, "duckdb")
+    assert raw_view_sql() == pinned
+    run_dbt(home.paths(), ["build", "--select", "stg_kuairec__users"], {}, "duckdb")  # plain dbt re-points them
+    assert str(home.raw_dir) in raw_view_sql()
