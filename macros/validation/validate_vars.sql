@@ -1,7 +1,8 @@
 {#
     Checks every var against the declared schema (declared_vars(), generated from
     python/kuairec_causal/vars_schema.py) before anything runs: names given with --vars must be
-    declared, and every value must have the declared type and range. Called from the
+    declared (for the commands that write the warehouse), and every value must have the declared
+    type and range. Called from the
     on-run-start hook, so plain `dbt build --vars ...` is guarded as `kuairec-causal build` is.
     The messages name the var, the value and the rule.
 #}
@@ -45,8 +46,11 @@
     {%- if given is string -%}
         {%- set given = fromyaml(given) or {} -%}
     {%- endif -%}
+    {#- Unknown names stop the commands that write the warehouse; `dbt show` / `compile` of ad-hoc
+        SQL may pass vars of their own. -#}
+    {%- set writes = invocation_args_dict.get('which') in ['build', 'run', 'test', 'seed', 'snapshot'] -%}
     {%- for name in given -%}
-        {%- if name not in schema -%}
+        {%- if writes and name not in schema -%}
             {%- do exceptions.raise_compiler_error(
                 "--vars: unknown var '" ~ name ~ "'; known vars: " ~ schema.keys() | sort | join(', ')
             ) -%}
