@@ -49,14 +49,20 @@ def check_rows(con: duckdb.DuckDBPyConnection, table: RawTable, parquet: Path, m
     rules = ROW_RULES.get(table.name, ())
     if not rules:
         return {}
-    aggregates = ["count(*) AS total_rows"]
-    for i, rule in enumerate(rules):
-        bad = f"coalesce(({rule.violation}), false)"
-        aggregates += [f"count(*) FILTER (WHERE {bad}) AS n{i}", f"min(file_row_number) FILTER (WHERE {bad}) AS r{i}",
-                       f"arg_min(\"{rule.column}\", file_row_number) FILTER (WHERE {bad}) AS v{i}"]
-    row = con.execute(f"SELECT {', '.join(aggregates)} FROM {_parquet(parquet)}").fetchall()[0]
-    total = row[0]
-    found = [(rule, row[1 + 3 * i], row[2 + 3 * i], row[3 + 3 * i]) for i, rule in enumerate(rules)]
+    # One pass counts each rule's violations; only rules that have some are located (a second
+    # pass on the error path: first line and its value).
+    counts = ", ".join(f"count(*) FILTER (WHERE coalesce(({rule.violation}), false))" for rule in rules)
+    total, *numbers = con.execute(f"SELECT count(*), {counts} FROM {_parquet(parquet)}").fetchall()[0]
+    broken = [(i, rule) for i, rule in enumerate(rules) if numbers[i]]
+    located = {}
+    if broken:
+        where = " OR ".join(f"coalesce(({rule.violation}), false)" for _, rule in broken)
+        firsts = ", ".join(f"min(file_row_number) FILTER (WHERE coalesce(({rule.violation}), false)), "
+                           f"arg_min(\"{rule.column}\", file_row_number) FILTER (WHERE coalesce(({rule.violation}), false))"
+                           for _, rule in broken)
+        row = con.execute(f"SELECT {firsts} FROM {_parquet(parquet)} WHERE {where}").fetchall()[0]
+        located = {i: (row[2 * k], row[2 * k + 1]) for k, (i, _) in enumerate(broken)}
+    found = [(rule, numbers[i], *located.get(i, (None, None))) for i, rule in enumerate(rules)]
     for rule, count, first, value in found:
         if count and rule.action == "fail":
             raise InputError(_violation_line(table.member, first + 2, rule.column, value, rule.rule, count))

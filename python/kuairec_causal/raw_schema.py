@@ -185,27 +185,35 @@ def _in_window_rule(column: str) -> tuple[Rule, ...]:
     )
 
 
-# Unix seconds beyond 1e11 (year 5138) are out of any window and out of timestamp range.
-_TIMESTAMP_SANE = 'isfinite("timestamp") AND abs("timestamp") < 1e11'
-_TIMESTAMP_DAY = (f'CASE WHEN {_TIMESTAMP_SANE} THEN CAST(epoch_ms(CAST(("timestamp" + {PLATFORM_UTC_OFFSET_HOURS * 3600}) '
-                  '* 1000 AS BIGINT)) AS DATE) END')
-_TIME_DAY = "CAST(try_cast(\"time\" AS TIMESTAMP) AS DATE)"
-_DATE_DAY = f"CAST({_yyyymmdd('date')} AS DATE)"
+# Local day numbers (days since 1970-01-01 in platform time), by arithmetic: converting 12.5M
+# timestamps to dates costs seconds, this costs almost nothing.
+_TIMESTAMP_DAY_NUMBER = f'floor(("timestamp" + {PLATFORM_UTC_OFFSET_HOURS * 3600}) / 86400)'
+_DATE_DAY_NUMBER = f"(epoch(CAST({_yyyymmdd('date')} AS DATE)) / 86400)"
+
+
+def _window_day_numbers(slack: int) -> tuple[int, int]:
+    import datetime as dt
+
+    first, last = (dt.date.fromisoformat(d) for d in RELEASE_WINDOW)
+    epoch = dt.date(1970, 1, 1)
+    return (first - epoch).days - slack, (last - epoch).days + slack
+
 
 _INTERACTION_RULES = (
     *_not_null("user_id", "video_id"),
     *_non_negative("user_id", "video_id", "play_duration", "video_duration", "watch_ratio"),
     *_in_window_rule("date"),
-    Rule("timestamp", f'isfinite("timestamp") AND (abs("timestamp") >= 1e11 OR {_window_days(_TIMESTAMP_DAY, DATE_TOLERANCE_DAYS)})',
+    Rule("timestamp", f'isfinite("timestamp") AND {_TIMESTAMP_DAY_NUMBER} NOT BETWEEN '
+         f'{_window_day_numbers(DATE_TOLERANCE_DAYS)[0]} AND {_window_day_numbers(DATE_TOLERANCE_DAYS)[1]}',
          f"must fall within a day of the release window (UTC+{PLATFORM_UTC_OFFSET_HOURS})"),
-    Rule("timestamp", f"abs(date_diff('day', {_DATE_DAY}, {_TIMESTAMP_DAY})) > {DATE_TOLERANCE_DAYS}",
+    Rule("timestamp", f'isfinite("timestamp") AND abs({_TIMESTAMP_DAY_NUMBER} - {_DATE_DAY_NUMBER}) > {DATE_TOLERANCE_DAYS}',
          f"must agree with column 'date' within {DATE_TOLERANCE_DAYS} day (UTC+{PLATFORM_UTC_OFFSET_HOURS})"),
-    Rule("time", f"\"time\" <> '' AND {_TIME_DAY} IS NULL", "must be empty or a time 'YYYY-MM-DD HH:MM:SS[.fff]'"),
-    Rule("time", f"{_TIME_DAY} IS NOT NULL AND {_window_days(_TIME_DAY, DATE_TOLERANCE_DAYS)}",
-         "must fall within a day of the release window"),
-    Rule("time", f"abs(date_diff('day', {_DATE_DAY}, {_TIME_DAY})) > {DATE_TOLERANCE_DAYS}",
-         f"must agree with column 'date' within {DATE_TOLERANCE_DAYS} day"),
 )
+# `time` has no rule: it only stands in for a missing `date` (the staging models parse it with
+# try_cast, a bad value becomes NULL and the timestamp takes over), and reading the text column
+# alone would double the contract's cost. A `time` outside the window still cannot stretch the
+# panel: its calendar is the declared window, and the singular test
+# assert_observed_days_inside_release_window fails the build (the published warehouse untouched).
 
 ROW_RULES: dict[str, tuple[Rule, ...]] = {
     "small_matrix": _INTERACTION_RULES,
