@@ -264,7 +264,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler: Callable[[argparse.Namespace], int] = args.handler
         return handler(args)
     except KeyboardInterrupt:
-        return _fail(command, "interrupted", 130)
+        return _interrupted(command, standalone=argv is None)
     except KuaiRecError as error:
         return _fail(command, f"error: {error}")
     except OSError as error:
@@ -273,11 +273,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         import duckdb
 
         if isinstance(error, duckdb.InterruptException):
-            return _fail(command, "interrupted", 130)
+            return _interrupted(command, standalone=argv is None)
         if isinstance(error, duckdb.Error):
             return _fail(command, f"error: duckdb: {_duckdb_message(error)}")
         return _fail(command, f"internal error: {type(error).__name__}: {' '.join(str(error).split())[:300]} "
                               f"(traceback: {_record_traceback(error)})")
+
+
+def _interrupted(command: str, standalone: bool) -> int:
+    """Ctrl-C: one line, exit 130. As a program, exit at once: an interrupt that lands while dbt is
+    still importing or parsing leaves exit handlers that would end the process by SIGINT instead
+    (exit status -2, seen in the tests); everything of ours is cleaned up by now."""
+    code = _fail(command, "interrupted", 130)
+    if standalone:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
 
 
 def _fail(command: str, message: str, code: int = 2) -> int:
