@@ -146,4 +146,7 @@ checks as (
 
 )
 
-select * from checks
+select
+    *,
+    '{{ build_id() }}' as build_id
+from checks

@@ -11,4 +11,5 @@ select
     {{ var('min_history_days') | int }} as min_history_days,
     '{{ prior_window_column("") }}' as prior_window_prefix,
     '{{ short_horizon_column("") }}' as short_horizon_prefix,
-    '{{ horizon_column("") }}' as horizon_prefix
+    '{{ horizon_column("") }}' as horizon_prefix,
+    '{{ build_id() }}' as build_id

@@ -26,9 +26,17 @@ from typing import IO, Any, BinaryIO
 import duckdb
 
 from kuairec_causal.atomic import replaced_directory
+from kuairec_causal.contract import REJECTS_TABLE, check_relations, check_rows, locate_parse_failure, write_rejects
 from kuairec_causal.errors import InputError
 from kuairec_causal.progress import stage
-from kuairec_causal.raw_schema import DATA_PREFIX, GROUND_TRUTH_TABLE, RAW_TABLES, RawTable
+from kuairec_causal.raw_schema import (
+    DATA_PREFIX,
+    GROUND_TRUTH_TABLE,
+    MAX_REJECT_SHARE,
+    RAW_TABLES,
+    RELEASE_WINDOW,
+    RawTable,
+)
 
 INNER_ARCHIVE = "KuaiRec.zip"
 TRUTH_FILE = "ground_truth.json"
@@ -256,7 +264,7 @@ def _convert(con: duckdb.DuckDBPyConnection, members: _Members, table: RawTable,
                         "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1000000)")
         except duckdb.Error as error:
             failure = str(error).strip().splitlines()[0]
-            located = _locate_bad_value(con, path, header, table)
+            located = locate_parse_failure(con, path, table, header, _locate_bad_value)
     if failure is not None:
         raise InputError(located or f"{table.member}: cannot be read as a CSV with the expected columns: {failure}")
     rows = con.execute(f"SELECT count(*) FROM read_parquet({_sql_string(str(target))})").fetchall()[0][0]
@@ -302,6 +310,12 @@ def _find_truth(source: Path, explicit: Path | None) -> dict | None:
         return None  # a truth file for another archive: ignore it
     if "matrices" not in document:
         raise InputError(f"{candidate}: not a kuairec-causal ground truth file (no 'matrices')")
+    try:  # every section the warehouse reads, checked before anything is written
+        _truth_rows(document)
+        for block in document["matrices"].values():
+            block["warehouse_vars"].items()
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise InputError(f"{candidate}: incomplete ground truth file (missing or malformed {error})") from None
     return document
 
 
@@ -315,8 +329,33 @@ def _write_truth(con: duckdb.DuckDBPyConnection, document: dict | None, target: 
     return len(rows)
 
 
-def ingest_release(source: Path, raw_dir: Path, truth: Path | None = None) -> dict:
-    """Convert a release into ``raw_dir/<table>.parquet``; returns the ingest manifest."""
+def source_identity(source: Path) -> dict:
+    """What identifies the ingested input: its path, size and modification time."""
+    source = Path(source).resolve()
+    info = source.stat()
+    return {"path": str(source), "size": info.st_size, "mtime_ns": info.st_mtime_ns}
+
+
+def _enforce_contract(con: duckdb.DuckDBPyConnection, table: RawTable, target: Path, manifest: dict,
+                      max_reject_share: float) -> None:
+    """The table's declared rules (kuairec_causal.contract): stop, or move rejected rows out and count them."""
+    rejected = check_rows(con, table, target, max_reject_share)
+    if rejected:
+        manifest["rejects"][table.name] = rejected
+        manifest["rows"][table.name] -= sum(rejected.values())
+
+
+def _finish_contract(con: duckdb.DuckDBPyConnection, staging: Path, manifest: dict) -> None:
+    check_relations(con, staging)
+    manifest["rows"][REJECTS_TABLE] = write_rejects(con, staging)
+    manifest["release_window"] = {"first_date": RELEASE_WINDOW[0], "last_date": RELEASE_WINDOW[1]}
+
+
+def ingest_release(source: Path, raw_dir: Path, truth: Path | None = None,
+                   max_reject_share: float = MAX_REJECT_SHARE) -> dict:
+    """Convert a release into ``raw_dir/<table>.parquet``; returns the ingest manifest. Every table
+    is checked against the data contract (:mod:`kuairec_causal.contract`); rejected rows go to
+    ``ingest_rejects.parquet`` unless they exceed ``max_reject_share`` of a file."""
     source = Path(source).resolve()
     raw_dir = Path(raw_dir).resolve()
     members = _Members(source)
@@ -324,7 +363,8 @@ def ingest_release(source: Path, raw_dir: Path, truth: Path | None = None) -> di
         scratch = staging / ".scratch"
         scratch.mkdir()
         con = duckdb.connect(config={"threads": 2, "preserve_insertion_order": True, "memory_limit": "4GB"})
-        manifest: dict[str, Any] = {"source": str(source), "kind": members.kind, "rows": {}, "skipped": []}
+        manifest: dict[str, Any] = {"source": str(source), "kind": members.kind, "rows": {}, "skipped": [],
+                                    "rejects": {}, "source_identity": source_identity(source)}
         for table in RAW_TABLES:
             if not members.has(table.member):
                 if table.required:
@@ -333,6 +373,8 @@ def ingest_release(source: Path, raw_dir: Path, truth: Path | None = None) -> di
                 continue
             with stage(f"ingest {table.member}"):
                 manifest["rows"][table.name] = _convert(con, members, table, scratch, staging / f"{table.name}.parquet")
+                _enforce_contract(con, table, staging / f"{table.name}.parquet", manifest, max_reject_share)
+        _finish_contract(con, staging, manifest)
         document = _find_truth(source, truth)
         truth_file = staging / f"{GROUND_TRUTH_TABLE.name}.parquet"
         manifest["rows"][GROUND_TRUTH_TABLE.name] = _write_truth(con, document, truth_file)

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 import yaml
 from dbt_invoke import REPO_ROOT, DbtRun
+from raw_fixture import WINDOW_VARS
 
 from kuairec_causal.windows import PanelWindows
 
@@ -106,7 +107,8 @@ def reference_panel(raw_dir: Path, matrix: str = "small_matrix") -> dict[str, pd
                                        + (1 - obs["short_abandon_share"])) / 4
 
     # dense grid and windows
-    days = pd.date_range(timed["event_date"].min(), timed["event_date"].max(), freq="D")
+    days = pd.date_range(WINDOW_VARS["release_first_date"], WINDOW_VARS["release_last_date"],
+                         freq="D")  # declared window
     users = sorted(timed["user_id"].unique())
     grid = pd.MultiIndex.from_product([users, days], names=["user_id", "event_date"]).to_frame(index=False)
     panel = grid.merge(obs.reset_index(), on=["user_id", "event_date"], how="left").fillna(0)

@@ -96,6 +96,9 @@ class LongTermSettings:
     n_folds: Rendered
     aipw_splits: Rendered
     analysis_weight: Rendered
+    # estimator id -> where its interval comes from (the effect table's `source`), read only for
+    # a run without bootstrap replicates, whose intervals are not all bootstrap intervals
+    interval_sources: dict[str, Rendered]
 
 
 @dataclass(frozen=True)
@@ -332,11 +335,21 @@ class _Fetcher:
                          self.fb.text("med_last_date", n.MED_INFO, {"key": "last_date"}, "value"))
 
     def long_term_settings(self) -> LongTermSettings:
+        n_boot = self.fb.value("lt_n_boot", n.LT_INFO, {"key": "n_boot"}, "value", "int")
+        sources: dict[str, Rendered] = {}
+        primary = self.lt_primary_outcome()
+        if n_boot.number == 0 and primary is not None:
+            for estimator in registry.estimators().values():
+                if estimator.adjusted:
+                    key = {"outcome": primary, "estimator": estimator.label}
+                    sources[estimator.id] = self.fb.text(f"lt_interval_source_{estimator.id}", n.LT_COMPARISON,
+                                                         key, "source")
         return LongTermSettings(
-            self.fb.value("lt_n_boot", n.LT_INFO, {"key": "n_boot"}, "value", "int"),
+            n_boot,
             self.fb.value("lt_n_folds", n.LT_INFO, {"key": "n_folds"}, "value", "int"),
             self.fb.value("lt_aipw_splits", n.LT_INFO, {"key": "aipw_cross_fitting_splits"}, "value", "int"),
-            self.fb.text("lt_analysis_weight", n.LT_INFO, {"key": "analysis_weight"}, "value"))
+            self.fb.text("lt_analysis_weight", n.LT_INFO, {"key": "analysis_weight"}, "value"),
+            sources)
 
     def mediation_n_boot(self) -> Rendered:
         return self.fb.value("med_n_boot", n.MED_INFO, {"key": "n_boot"}, "value", "int")

@@ -24,6 +24,7 @@ from kuairec_causal.report.findings import (
     Estimate,
     Findings,
     LongTermMain,
+    LongTermSettings,
     MediationMain,
     Missing,
     Readiness,
@@ -182,36 +183,53 @@ def why(w: Words) -> list[str]:
 
 
 def methods(f: Findings, w: Words, writer: Writer) -> list[str]:
-    def long_term(s) -> list[str]:
-        return [
-            f"- **Long-term study** (exposure: high-watch-exposure day; outcome: plays over {w.span}; adjustment: "
-            f"the previous day's and previous {w.history} days' activity and watch quality, the calendar and the user "
-            "profile):",
-            f"  - marginal structural model with inverse-probability weights ({s.analysis_weight});",
-            "  - g-computation with a linear (ridge) and a LightGBM outcome model, one model per arm;",
-            f"  - cross-fitted doubly robust AIPW ({s.n_folds} folds grouped by user, on {s.aipw_splits} independent "
-            "fold splits averaged), the primary estimator, whose scores also give the segment effects and the "
-            "effect-moderator model;",
-            "  - the naive difference in means, for reference.",
-            f"- Every interval comes from a user-cluster bootstrap ({s.n_boot} replicates, users resampled because "
-            "each contributes many days): the central ninety-five percent of the replicates, except for AIPW, whose "
-            "interval is the normal approximation around its estimate with the bootstrap standard deviation as "
-            "standard error, the replicates taking the fold splits in turn so that the split-to-split spread is in "
-            "the interval.",
-        ]
+    def long_term(s: LongTermSettings) -> list[str]:
+        return _long_term_methods(s, w)
 
     def mediation(n_boot: Rendered) -> list[str]:
+        without = "; without replicates no decomposition has an interval" if n_boot.number == 0 else ""
         return [
             "- **Mediation study** (exposure A: high-discovery day; mediator M: same-day satisfaction depth; outcome "
             f"Y: {w.adjective} plays, with {w.adjective} active days and play hours as alternates): linear g-formula "
             "decomposition into total (TE), natural direct (NDE) and indirect (NIE) effects and controlled direct "
             "effects at low and high satisfaction (CDE), a weighted SEM-style path model, cross-fitted linear, "
             "LightGBM and XGBoost mediation, robustness specifications and a sensitivity analysis for unmeasured "
-            f"mediator-outcome confounding ({n_boot} user-cluster bootstrap replicates).",
+            f"mediator-outcome confounding ({n_boot} user-cluster bootstrap replicates{without}).",
         ]
 
     return (["## Methods", ""] + writer.part(f.long_term_settings, long_term)
             + writer.part(f.mediation_n_boot, mediation) + [""])
+
+
+def _long_term_intervals(s: LongTermSettings) -> str:
+    """Where the long-term intervals come from: the bootstrap, or (a run without replicates) each
+    estimator's own source as its effect table records it."""
+    if not s.interval_sources:
+        return _BOOTSTRAP_INTERVALS.format(n_boot=s.n_boot)
+    sources = "; ".join(f"{registry.estimator(e).short_name}: {source}" for e, source in s.interval_sources.items())
+    return f"- No bootstrap replicates were drawn ({s.n_boot} replicates), so the intervals are: {sources}."
+
+
+_BOOTSTRAP_INTERVALS = (
+    "- Every interval comes from a user-cluster bootstrap ({n_boot} replicates, users resampled because each "
+    "contributes many days): the central ninety-five percent of the replicates, except for AIPW, whose interval "
+    "is the normal approximation around its estimate with the bootstrap standard deviation as standard error, the "
+    "replicates taking the fold splits in turn so that the split-to-split spread is in the interval.")
+
+
+def _long_term_methods(s: LongTermSettings, w: Words) -> list[str]:
+    return [
+        f"- **Long-term study** (exposure: high-watch-exposure day; outcome: plays over {w.span}; adjustment: "
+        f"the previous day's and previous {w.history} days' activity and watch quality, the calendar and the user "
+        "profile):",
+        f"  - marginal structural model with inverse-probability weights ({s.analysis_weight});",
+        "  - g-computation with a linear (ridge) and a LightGBM outcome model, one model per arm;",
+        f"  - cross-fitted doubly robust AIPW ({s.n_folds} folds grouped by user, on {s.aipw_splits} independent "
+        "fold splits averaged), the primary estimator, whose scores also give the segment effects and the "
+        "effect-moderator model;",
+        "  - the naive difference in means, for reference.",
+        _long_term_intervals(s),
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
