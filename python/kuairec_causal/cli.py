@@ -78,7 +78,7 @@ def _estimate(args: argparse.Namespace) -> int:
             run_study(paths, name, _settings(args), variables["interaction_matrix"], reader=reader, build_id=build_id)
     with stage("dbt build --selector effects"):
         build_effect_tables(paths, variables)
-    print(f"effect tables: {paths.duckdb_path} (schema estimator_output)")
+    print(f"effect tables: {paths.duckdb_path} (schema effects)")
     return 0
 
 
@@ -109,7 +109,7 @@ def _run(args: argparse.Namespace) -> int:
     for name, seconds in outcome["timings"].items():
         if name != "total":
             print(f"  {name:<28} {seconds:7.1f}s")
-    print(f"\nwarehouse:     {paths.duckdb_path}  (marts: schema marts; effect tables: schema estimator_output)")
+    print(f"\nwarehouse:     {paths.duckdb_path}  (marts: schema marts; effect tables: schema effects)")
     if outcome["report_dir"] is not None:
         print(f"report:        {outcome['report_dir'] / 'report.html'}")
         print(f"summary:       {outcome['report_dir'] / 'final_summary.md'}")

@@ -2,8 +2,8 @@
 
 The estimator stage reads analysis panels through a :class:`MartReader` (DuckDB here; a Spark
 reader lives in :mod:`kuairec_causal.spark`) and writes its tables into the DuckDB schema
-``estimator_output`` in one transaction: readers see either the previous set of tables or the new
-one, never a mix. dbt then exposes them as the ``effects`` models (views with tests).
+``effects`` in one transaction: readers see either the previous set of tables or the new
+one, never a mix. dbt declares them as sources (models/effects/*/_*__sources.yml) and tests them.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import pandas as pd
 
 from kuairec_causal.errors import KuaiRecError
 
-OUTPUT_SCHEMA = "estimator_output"
+OUTPUT_SCHEMA = "effects"
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -289,17 +289,12 @@ def carry_over_effects(published: Path, building: Path, build_id: str) -> list[s
         tables = [name for (name,) in con.execute(
             "SELECT table_name FROM duckdb_tables() WHERE database_name = 'previous' AND schema_name = ?",
             [OUTPUT_SCHEMA]).fetchall() if any(name.startswith(f"{study}_") for study in studies)]
-        views = con.execute("SELECT sql FROM duckdb_views() WHERE database_name = 'previous' "
-                            "AND schema_name = 'effects'").fetchall()
         con.execute("BEGIN TRANSACTION")
         con.execute(f'CREATE SCHEMA IF NOT EXISTS "{OUTPUT_SCHEMA}"')
         con.execute(f'CREATE TABLE "{OUTPUT_SCHEMA}"."{BUILDS_TABLE}" AS '
                     f"SELECT * FROM previous.{OUTPUT_SCHEMA}.{BUILDS_TABLE} WHERE {BUILD_ID} = ?", [build_id])
         for name in tables:
             con.execute(f'CREATE TABLE "{OUTPUT_SCHEMA}"."{name}" AS SELECT * FROM previous.{OUTPUT_SCHEMA}."{name}"')
-        con.execute('CREATE SCHEMA IF NOT EXISTS "effects"')
-        for (sql,) in views:
-            con.execute(sql)
         con.execute("COMMIT")
         con.execute("DETACH previous")
         con.execute("CHECKPOINT")

@@ -235,7 +235,7 @@ def _carry_over(published: Path, building: Path, build_id: str) -> None:
 
 
 def build_effects(paths: Paths, variables: dict, marts_target: str | None = None) -> None:
-    """Test the estimator stage's tables, the dbt sources estimator_output_* (selector ``effects``).
+    """Test the estimator stage's tables, the dbt sources effects_* (selector ``effects``).
     They live in the DuckDB file whichever target holds the marts; when that is another target (``marts_target``,
     default :func:`dbt_target`), the effect tests that also read the marts are left out (selector
     ``effects_without_marts``)."""

@@ -45,13 +45,13 @@ reported as (
         outcome,
         estimator,
         estimator_order
-    from {{ source('estimator_output_long_term', 'long_term_estimator_comparison') }}
+    from {{ source('effects_long_term', 'long_term_estimator_comparison') }}
     union all
     select
         outcome,
         estimator,
         estimator_order
-    from {{ source('estimator_output_long_term', 'long_term_secondary_outcomes') }}
+    from {{ source('effects_long_term', 'long_term_secondary_outcomes') }}
 
 ),
 

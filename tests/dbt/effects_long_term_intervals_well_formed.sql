@@ -17,7 +17,7 @@ estimates as (
         ci_lower,
         ci_upper,
         outcome = '{{ horizon_column("interactions") }}' as outcome_ok
-    from {{ source('estimator_output_long_term', 'long_term_estimator_comparison') }}
+    from {{ source('effects_long_term', 'long_term_estimator_comparison') }}
     union all
     select
         'long_term_secondary_outcomes' as effect_table,
@@ -32,7 +32,7 @@ estimates as (
             '{{ horizon_column("play_hours") }}',
             'outcome_log1p'
         ) as outcome_ok
-    from {{ source('estimator_output_long_term', 'long_term_secondary_outcomes') }}
+    from {{ source('effects_long_term', 'long_term_secondary_outcomes') }}
     union all
     select
         'long_term_msm_weight_sensitivity' as effect_table,
@@ -42,7 +42,7 @@ estimates as (
         ci_lower,
         ci_upper,
         outcome = '{{ horizon_column("interactions") }}' as outcome_ok
-    from {{ source('estimator_output_long_term', 'long_term_msm_weight_sensitivity') }}
+    from {{ source('effects_long_term', 'long_term_msm_weight_sensitivity') }}
 
 )
 

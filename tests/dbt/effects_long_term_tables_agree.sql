@@ -17,7 +17,7 @@ scores as (
     select
         count(*) as n_rows,
         avg(score) as mean_score
-    from {{ source('estimator_output_long_term', 'long_term_aipw_scores') }}
+    from {{ source('effects_long_term', 'long_term_aipw_scores') }}
 
 ),
 
@@ -26,7 +26,7 @@ weights as (
     select
         count(*) as n_rows,
         max(abs(analysis_weight - sw_logistic_clip_10)) as max_weight_gap
-    from {{ source('estimator_output_long_term', 'long_term_propensity_scores') }}
+    from {{ source('effects_long_term', 'long_term_propensity_scores') }}
 
 ),
 
@@ -41,7 +41,7 @@ aipw as (
     select
         comparison.estimate,
         comparison.n
-    from {{ source('estimator_output_long_term', 'long_term_estimator_comparison') }} as comparison
+    from {{ source('effects_long_term', 'long_term_estimator_comparison') }} as comparison
     inner join registry on comparison.estimator = registry.estimator
     where registry.estimator_id = 'aipw'
 
@@ -50,7 +50,7 @@ aipw as (
 msm as (
 
     select comparison.estimate
-    from {{ source('estimator_output_long_term', 'long_term_estimator_comparison') }} as comparison
+    from {{ source('effects_long_term', 'long_term_estimator_comparison') }} as comparison
     inner join registry on comparison.estimator = registry.estimator
     where registry.estimator_id = 'msm'
 
@@ -59,7 +59,7 @@ msm as (
 sensitivity as (
 
     select estimate
-    from {{ source('estimator_output_long_term', 'long_term_msm_weight_sensitivity') }}
+    from {{ source('effects_long_term', 'long_term_msm_weight_sensitivity') }}
     where is_analysis_weight
 
 ),

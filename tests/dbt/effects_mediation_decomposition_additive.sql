@@ -14,7 +14,7 @@ decomposition as (
         max(case when estimand = 'NIE' then estimate end) as nie,
         max(case when estimand = 'NDE_treated' then estimate end) as nde_treated,
         max(case when estimand = 'NIE_control' then estimate end) as nie_control
-    from {{ source('estimator_output_mediation', 'mediation_effect_decomposition') }}
+    from {{ source('effects_mediation', 'mediation_effect_decomposition') }}
     group by outcome
 
 )

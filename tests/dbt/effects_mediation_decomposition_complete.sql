@@ -38,7 +38,7 @@ actual as (
     select
         outcome,
         estimand
-    from {{ source('estimator_output_mediation', 'mediation_effect_decomposition') }}
+    from {{ source('effects_mediation', 'mediation_effect_decomposition') }}
 
 )
 

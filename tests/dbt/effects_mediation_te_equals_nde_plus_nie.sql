@@ -16,7 +16,7 @@ effects as (
         total_effect as total,
         direct_effect as direct,
         indirect_effect as indirect
-    from {{ source('estimator_output_mediation', 'mediation_robustness_specifications') }}
+    from {{ source('effects_mediation', 'mediation_robustness_specifications') }}
 
     union all
 
@@ -26,7 +26,7 @@ effects as (
         total_effect as total,
         direct_effect as direct,
         indirect_effect as indirect
-    from {{ source('estimator_output_mediation', 'mediation_crossfit_effects') }}
+    from {{ source('effects_mediation', 'mediation_crossfit_effects') }}
 
     union all
 
@@ -36,7 +36,7 @@ effects as (
         ite_total as total,
         ite_direct as direct,
         ite_indirect as indirect
-    from {{ source('estimator_output_mediation', 'mediation_crossfit_row_effects') }}
+    from {{ source('effects_mediation', 'mediation_crossfit_row_effects') }}
 
     union all
 
@@ -46,7 +46,7 @@ effects as (
         total_effect as total,
         direct_effect as direct,
         indirect_effect as indirect
-    from {{ source('estimator_output_mediation', 'mediation_heterogeneity') }}
+    from {{ source('effects_mediation', 'mediation_heterogeneity') }}
 
     union all
 
@@ -56,7 +56,7 @@ effects as (
         te as total,
         nde as direct,
         nie as indirect
-    from {{ source('estimator_output_mediation', 'mediation_mo_sensitivity') }}
+    from {{ source('effects_mediation', 'mediation_mo_sensitivity') }}
 
     union all
 
@@ -66,7 +66,7 @@ effects as (
         total_effect as total,
         direct_effect as direct,
         indirect_effect as indirect
-    from {{ source('estimator_output_mediation', 'mediation_advanced_summary') }}
+    from {{ source('effects_mediation', 'mediation_advanced_summary') }}
 
 )
 

@@ -39,7 +39,7 @@ def study_reads() -> dict[str, list[str]]:
 
 @pytest.fixture(scope="session")
 def report_warehouse(simulated_warehouse, study_reads, tmp_path_factory):
-    """Paths of a tiny warehouse holding both studies' effect tables (schema estimator_output), tested
+    """Paths of a tiny warehouse holding both studies' effect tables (schema effects), tested
     by dbt (selector effects); its dbt target (manifest.json) is ``<folder>/target``."""
     from kuairec_causal.config import Paths
     from kuairec_causal.pipeline import run_study

@@ -52,7 +52,7 @@ def test_report_exposure_lists_every_input_of_the_report():
 def test_manifest_shows_real_lineage(report_warehouse):
     manifest = _manifest(report_warehouse)
     report = manifest["exposures"]["exposure.kuairec_causal.report"]["depends_on"]["nodes"]
-    assert any(n.startswith("source.kuairec_causal.estimator_output_long_term.") for n in report)
+    assert any(n.startswith("source.kuairec_causal.effects_long_term.") for n in report)
     assert "model.kuairec_causal.mart_planted_truth" in report
     stage = manifest["exposures"]["exposure.kuairec_causal.estimator_stage_long_term"]["depends_on"]["nodes"]
     assert "model.kuairec_causal.mart_long_term_analysis" in stage

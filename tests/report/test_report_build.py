@@ -23,7 +23,7 @@ def effect_tables_in_warehouse(duckdb_path: Path) -> set[str]:
     con = duckdb.connect(str(duckdb_path), read_only=True)
     try:
         rows = con.execute("SELECT DISTINCT table_name FROM information_schema.tables WHERE table_schema = "
-                           "'estimator_output' AND (table_name LIKE 'long_term_%' OR "
+                           "'effects' AND (table_name LIKE 'long_term_%' OR "
                            "table_name LIKE 'mediation_%')").fetchall()
     finally:
         con.close()
@@ -176,15 +176,15 @@ def test_missing_effect_tables_degrade_to_notes(report_warehouse, tmp_path, monk
     from kuairec_causal.report.headline import headline
 
     paths = _altered_copy(report_warehouse, tmp_path / "degraded.duckdb",
-                          "DROP TABLE estimator_output.long_term_estimator_comparison",
-                          "DROP TABLE estimator_output.mediation_sem_paths")
+                          "DROP TABLE effects.long_term_estimator_comparison",
+                          "DROP TABLE effects.mediation_sem_paths")
     copy = paths.duckdb_path
     keep = {"03_lt_estimator_comparison.png", "16_med_sem_path_decomposition.png", "15_med_effect_decomposition.png"}
     monkeypatch.setattr(build, "FIGURES", tuple(s for s in FIGURES if s.file in keep))
     out = build.build_report(paths, tmp_path / "report")
     markdown = (out / "final_summary.md").read_text()
     page = (out / "report.html").read_text()
-    for name in ("estimator_output.long_term_estimator_comparison", "estimator_output.mediation_sem_paths"):
+    for name in ("effects.long_term_estimator_comparison", "effects.mediation_sem_paths"):
         assert f"not available: {name} missing" in markdown.lower() or f"Not available: `{name} missing" in markdown
         assert name in page
     assert not (out / "figures" / "03_lt_estimator_comparison.png").exists()
@@ -202,7 +202,7 @@ def test_missing_effect_tables_degrade_to_notes(report_warehouse, tmp_path, monk
 def test_report_without_any_effect_tables(report_warehouse, tmp_path, monkeypatch):
     import kuairec_causal.report.build as build
 
-    paths = _altered_copy(report_warehouse, tmp_path / "bare.duckdb", "DROP SCHEMA estimator_output CASCADE")
+    paths = _altered_copy(report_warehouse, tmp_path / "bare.duckdb", "DROP SCHEMA effects CASCADE")
     monkeypatch.setattr(build, "FIGURES", FIGURES[:3])
     out = build.build_report(paths, tmp_path / "report")
     markdown = (out / "final_summary.md").read_text()
@@ -225,8 +225,8 @@ def test_copied_marts_give_a_complete_report_without_the_marts(report_warehouse,
     target = tmp_path / "effects-only.duckdb"
     with duckdb.connect(str(report_warehouse.duckdb_path), read_only=True) as con:
         names = [n for (n,) in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'estimator_output'").fetchall()]
-    write_tables(target, {name: source.read(f"estimator_output.{name}") for name in names})
+            "select table_name from information_schema.tables where table_schema = 'effects'").fetchall()]
+    write_tables(target, {name: source.read(f"effects.{name}") for name in names})
     before = load_tables(target)
     assert "mart_daily_panel_summary" in before.missing and "mart_mediation_panel" in before.missing
 

@@ -146,8 +146,8 @@ def test_simulated_and_real_data_are_named_and_truth_is_compared():
 
 def test_missing_tables_become_notes_not_errors():
     narrative = build_narrative(ReportTables())
-    assert "Not available: `estimator_output.long_term_estimator_comparison missing`" in narrative.markdown
-    assert "Not available: `estimator_output.mediation_effect_decomposition missing`" in narrative.markdown
+    assert "Not available: `effects.long_term_estimator_comparison missing`" in narrative.markdown
+    assert "Not available: `effects.mediation_effect_decomposition missing`" in narrative.markdown
     assert "## Not available in this run" in narrative.markdown
     check_numbers(narrative)
     assert "not available" in headline_from_tables(ReportTables())

@@ -229,6 +229,6 @@ def test_estimator_stage_reads_the_spark_marts(spark_build, monkeypatch):
                             f"{name}.{column}: {a} vs {b}"
                     else:
                         assert str(a) == str(b), f"{name}.{column}: {a!r} vs {b!r}"
-    written = DuckDBMartReader(spark_paths.duckdb_path, schema="estimator_output").read(
+    written = DuckDBMartReader(spark_paths.duckdb_path, schema="effects").read(
         "mediation_effect_decomposition")
     assert len(written) > 0

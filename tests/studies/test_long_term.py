@@ -271,15 +271,15 @@ def test_pipeline_writes_tables_and_effect_models_pass(simulated_warehouse):
     tables = pipeline.run_study(paths, "long_term", settings, "small_matrix")
     with duckdb.connect(str(paths.duckdb_path), read_only=True) as con:
         stored = {name for (name,) in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'estimator_output' "
+            "select table_name from information_schema.tables where table_schema = 'effects' "
             "and table_name like 'long_term_%'").fetchall()}
-        comparison = con.execute("select * from estimator_output.long_term_estimator_comparison").df()
+        comparison = con.execute("select * from effects.long_term_estimator_comparison").df()
     assert stored == set(tables) == set(KEYS)
     assert len(comparison) == 5 and comparison["covers_truth"].notna().all()
     _dbt_environment(paths)
     variables = build_vars(paths, "small_matrix")
     # The long-term effect sources with their generic and singular tests ...
-    run_dbt(paths, ["build", "--select", "source:estimator_output_long_term estimator_registry "
+    run_dbt(paths, ["build", "--select", "source:effects_long_term estimator_registry "
                                          "path:tests/dbt/effects_long_term_*"], variables)
     # ... and the whole effects stage, which also needs the other study's tables.
     if "mediation" in pipeline.STUDIES:

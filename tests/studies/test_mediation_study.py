@@ -219,9 +219,9 @@ def test_pipeline_wrote_every_table(study_run):
     con = duckdb.connect(str(paths.duckdb_path), read_only=True)
     try:
         stored = {name for (name,) in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'estimator_output' "
+            "select table_name from information_schema.tables where table_schema = 'effects' "
             "and table_name like 'mediation_%'").fetchall()}
-        rows = con.execute("select count(*) from estimator_output.mediation_effect_decomposition").fetchone()[0]
+        rows = con.execute("select count(*) from effects.mediation_effect_decomposition").fetchone()[0]
     finally:
         con.close()
     assert stored == set(tables)
@@ -247,7 +247,7 @@ def test_dbt_effects_build_passes(study_run, tmp_path):
     os.environ["DBT_LOG_PATH"] = str(tmp_path / "logs")
     # Only this study's source tests and singular tests: the long-term study's need its own
     # estimator tables, which this warehouse does not have. run_dbt raises when a test fails.
-    run_dbt(paths, ["build", "--select", "source:estimator_output_mediation", "path:tests/dbt/effects_mediation_*"],
+    run_dbt(paths, ["build", "--select", "source:effects_mediation", "path:tests/dbt/effects_mediation_*"],
             build_vars(paths, "small_matrix"))
     declared = {t["name"] for t in yaml.safe_load(SOURCES_YAML.read_text())["sources"][0]["tables"]}
     assert set(mediation.TABLES) == declared

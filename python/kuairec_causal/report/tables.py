@@ -1,7 +1,7 @@
 """Everything the report reads, loaded once from the warehouse (read-only).
 
 The report is a consumer of the marts and of the estimator stage's effect tables, nothing below
-them: the effect tables from schema ``estimator_output`` (dbt sources ``estimator_output_*``), and
+them: the effect tables from schema ``effects`` (dbt sources ``effects_*``), and
 small marts for the data diagnostics, the planted truth (``mart_planted_truth``), the windows
 (``mart_panel_windows``), the estimands and the mediation diagram. A table that cannot be read is
 recorded as missing with the reason; every consumer asks through :meth:`ReportTables.get`, which
@@ -23,7 +23,7 @@ from kuairec_causal.errors import KuaiRecError
 from kuairec_causal.windows import MART as WINDOWS_MART
 from kuairec_causal.windows import PanelWindows
 
-EFFECT_SCHEMA = "estimator_output"
+EFFECT_SCHEMA = "effects"
 EFFECT_PREFIXES = ("long_term_", "mediation_")
 TRUTH = "mart_planted_truth"
 PANEL = "mart_mediation_panel"
