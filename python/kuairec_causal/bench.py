@@ -52,7 +52,8 @@ class Workspace:
 
     @property
     def paths(self) -> Paths:
-        return Paths(root=Paths.from_environment().root, duckdb_path=self.root / "kuairec.duckdb", raw_dir=self.root / "raw")
+        return Paths(root=Paths.from_environment().root, duckdb_path=self.root / "kuairec.duckdb",
+                     raw_dir=self.root / "raw")
 
 
 def _doubleml_irm(paths: Paths, seed: int) -> dict:
@@ -68,7 +69,8 @@ def _doubleml_irm(paths: Paths, seed: int) -> dict:
     threads = DOUBLEML_IRM["threads"]
     outcome = lt.learners(seed)["lightgbm_outcome"].get_params()
     propensity = lt.learners(seed)["lightgbm_propensity"].get_params()
-    data = doubleml.DoubleMLData.from_arrays(panel.X, panel.data[lt.PRIMARY_OUTCOME].to_numpy(float), panel.a)
+    outcome_values = panel.data[panel.columns.primary_outcome].to_numpy(float)
+    data = doubleml.DoubleMLData.from_arrays(panel.X, outcome_values, panel.a)
     model = doubleml.DoubleMLIRM(data, ml_g=LGBMRegressor(**{**outcome, "n_jobs": threads}),
                                  ml_m=LGBMClassifier(**{**propensity, "n_jobs": threads}),
                                  n_folds=DOUBLEML_IRM["n_folds"], n_rep=DOUBLEML_IRM["n_rep"])
@@ -142,15 +144,17 @@ def machine() -> dict:
 
     meminfo = Path("/proc/meminfo").read_text().splitlines() if Path("/proc/meminfo").exists() else []
     total_kb = next((int(line.split()[1]) for line in meminfo if line.startswith("MemTotal")), 0)
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else platform.processor()
+    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines() if Path("/proc/cpuinfo").exists() else []
+    cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")),
+               platform.processor())
     return {
         "cores": os.cpu_count(),
         "cpu": cpu,
         "memory_gb": round(total_kb / 1024 / 1024, 1),
         "platform": platform.platform(),
         "python": platform.python_version(),
-        **{name: version(name) for name in ("duckdb", "dbt-core", "dbt-duckdb", "lightgbm", "xgboost", "scikit-learn", "pandas", "numpy")},
+        **{name: version(name) for name in ("duckdb", "dbt-core", "dbt-duckdb", "lightgbm", "xgboost", "scikit-learn",
+                                            "pandas", "numpy")},
     }
 
 
@@ -197,12 +201,15 @@ def _derive(results: dict) -> None:
     rows = stages.get("ingest", {}).get("rows")
     if "ingest" in stages and "build" in stages:
         seconds = stages["ingest"]["seconds_median"] + stages["build"]["seconds_median"]
-        derived["ingest+build"] = {"seconds": seconds, "peak_mb": max(stages["ingest"]["peak_mb_max"], stages["build"]["peak_mb_max"])}
+        derived["ingest+build"] = {"seconds": seconds,
+                                   "peak_mb": max(stages["ingest"]["peak_mb_max"], stages["build"]["peak_mb_max"])}
         if rows:
             derived["ingest+build"]["rows_per_second"] = rows / seconds
-            derived["build_sql"] = {"seconds": stages["build"].get("sql_seconds_median"), "rows_per_second": rows / stages["build"]["seconds_median"]}
+            derived["build_sql"] = {"seconds": stages["build"].get("sql_seconds_median"),
+                                    "rows_per_second": rows / stages["build"]["seconds_median"]}
     if "long_term" in stages and "mediation" in stages:
-        derived["estimators"] = {"seconds": stages["long_term"]["seconds_median"] + stages["mediation"]["seconds_median"],
+        derived["estimators"] = {"seconds": (stages["long_term"]["seconds_median"]
+                                             + stages["mediation"]["seconds_median"]),
                                  "peak_mb": max(stages["long_term"]["peak_mb_max"], stages["mediation"]["peak_mb_max"])}
         if "doubleml_irm" in stages:
             derived["estimators"]["vs_doubleml_irm"] = (derived["estimators"]["seconds"]
@@ -237,7 +244,8 @@ def _publish(root: Path, results: dict) -> None:
         table.write_text(
             "# Benchmark results\n\nOne line per clean run of `kuairec-causal bench` (stage medians in seconds; "
             "peak memory in MB; details in the JSON file).\n\n"
-            "| date | scale | simulate | ingest | dbt build (SQL) | long-term | mediation | report | ingest+build peak MB | machine | file | jobs | DoubleML IRM fit (estimators / IRM) |\n"
+            "| date | scale | simulate | ingest | dbt build (SQL) | long-term | mediation | report "
+            "| ingest+build peak MB | machine | file | jobs | DoubleML IRM fit (estimators / IRM) |\n"
             "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
         )
     stages = results["stages"]
@@ -246,7 +254,8 @@ def _publish(root: Path, results: dict) -> None:
         return f"{stages[name]['seconds_median']:.1f}" if name in stages else "-"
 
     build = stages.get("build", {})
-    build_cell = f"{build['seconds_median']:.1f} ({build['sql_seconds_median']:.1f})" if build.get("sql_seconds_median") else cell("build")
+    build_cell = (f"{build['seconds_median']:.1f} ({build['sql_seconds_median']:.1f})"
+                  if build.get("sql_seconds_median") else cell("build"))
     peak = results["derived"].get("ingest+build", {}).get("peak_mb")
     peak_cell = f"{peak:.0f}" if peak is not None else "-"
     m = results["machine"]

@@ -1,41 +1,71 @@
 """What the long-term study analyses: population, exposure, outcomes, adjustment set, learners,
-weightings and heterogeneity segments, declared in one place (as ``mediation_spec`` does for the
-mediation study). ``long_term`` runs the estimator library on this specification.
+weightings and heterogeneity segments, declared in one place (as ``mediation_spec`` does for the mediation study); the names of window
+columns follow the build's panel windows (``Columns.of``). ``long_term`` runs the estimator library
+on this specification.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from kuairec_causal import estimators as est
-from kuairec_causal.studies.common import LONG_TERM_TRUTH_OUTCOMES
+from kuairec_causal.studies.common import long_term_truth_outcomes
+from kuairec_causal.windows import PanelWindows
 
 STUDY = "long_term"
 MART = "mart_long_term_analysis"
 TREATMENT = "treatment"
 CLUSTER = "user_id"
-PRIMARY_OUTCOME = "future_7day_interactions"
-# mart column -> outcome name of the simulator's ground truth
-OUTCOMES = {column: name for name, column in LONG_TERM_TRUTH_OUTCOMES.items()}
-SECONDARY_OUTCOMES = [c for c in OUTCOMES if c != PRIMARY_OUTCOME]
-OUTCOME_ORDER = {column: order for order, column in enumerate([PRIMARY_OUTCOME, *SECONDARY_OUTCOMES])}
-AVERAGE_DAILY_OUTCOME = "future_7day_avg_daily_interactions"
-
-# Pre-treatment history: the previous day (lag_1_*) and the sum over the three previous days
-# (prior_3day_*). The capped watch ratio stands in for the raw one: raw ratios carry re-watch
+# Pre-treatment history: the previous day (lag_1_*) and the sum over the previous history window
+# (prior_<h>day_*). The capped watch ratio stands in for the raw one: raw ratios carry re-watch
 # loops of up to several hundred, which dominate linear models without adding information.
 HISTORY_MEASURES = ("active_day", "interactions", "total_play_duration_sec", "avg_watch_ratio_capped",
                     "high_watch_share", "complete_or_rewatch_share", "valid_play_share",
                     "discovery_candidate_share", "satisfaction_depth_score")
-HISTORY = [f"{window}_{measure}" for window in ("lag_1", "prior_3day") for measure in HISTORY_MEASURES]
 CALENDAR = ["calendar_day_index"]
 PROFILE_NUMERIC = ["register_days", "follow_user_num", "fans_user_num", "friend_user_num", "is_lowactive_period",
                    "is_live_streamer", "is_video_author", *[f"onehot_feat{i}" for i in range(18)]]
 CATEGORICAL = ["day_of_week_name", "user_active_degree"]
-NUMERIC = [*HISTORY, *CALENDAR, *PROFILE_NUMERIC]
-# Inputs of the effect-moderator model: the histories and the calendar (what a targeting rule
-# could use), not the anonymised profile codes.
-MODERATORS = [*HISTORY, *CALENDAR, "day_of_week"]
+
+
+@dataclass(frozen=True)
+class Columns:
+    """The mart columns the study uses whose names follow the build's panel windows."""
+
+    outcomes: dict[str, str]  # mart column -> outcome name of the simulator's ground truth (primary first)
+    primary_outcome: str
+    average_daily_outcome: str
+    numeric: list[str]
+    # Inputs of the effect-moderator model: the histories and the calendar (what a targeting
+    # rule could use), not the anonymised profile codes.
+    moderators: list[str]
+    # Heterogeneity: (segment type, the pre-treatment column cut into quantile buckets).
+    segments: tuple[tuple[str, str], ...]
+    prior_raw_watch_ratio: str  # read for the watch-ratio segments only
+
+    @classmethod
+    def of(cls, windows: PanelWindows) -> Columns:
+        outcomes = {column: name for name, column in long_term_truth_outcomes(windows).items()}
+        history = [*(f"lag_1_{m}" for m in HISTORY_MEASURES), *(windows.prior(m) for m in HISTORY_MEASURES)]
+        segments = (("prior_interactions_bucket", windows.prior("interactions")),
+                    ("lag_interactions_bucket", "lag_1_interactions"),
+                    ("prior_watch_ratio_bucket", windows.prior("avg_watch_ratio")),
+                    ("prior_high_watch_bucket", windows.prior("high_watch_share")))
+        return cls(outcomes=outcomes, primary_outcome=windows.horizon("interactions"),
+                   average_daily_outcome=windows.horizon("avg_daily_interactions"),
+                   numeric=[*history, *CALENDAR, *PROFILE_NUMERIC], moderators=[*history, *CALENDAR, "day_of_week"],
+                   segments=segments, prior_raw_watch_ratio=windows.prior("avg_watch_ratio"))
+
+    @property
+    def secondary_outcomes(self) -> list[str]:
+        return [c for c in self.outcomes if c != self.primary_outcome]
+
+    @property
+    def order(self) -> dict[str, int]:
+        """Display order of the outcomes: the primary first."""
+        return {column: order for order, column in enumerate([self.primary_outcome, *self.secondary_outcomes])}
+
 
 ANALYSIS_WEIGHT_CAP = 10.0
 AIPW_PROPENSITY_BOUNDS = (0.01, 0.99)
@@ -53,7 +83,7 @@ SEGMENT_MIN_USERS = 30
 LIGHTGBM_SECONDARY_MAX_BOOT = 50
 
 
-def learners(seed: int) -> dict[str, object]:
+def learners(seed: int) -> dict[str, Any]:
     """Nuisance learners. LightGBM outcome models are small (60 trees of 15 leaves at learning
     rate 0.15): as accurate out of fold as 150 trees of 31 leaves on this panel, at a third of
     the cost per bootstrap refit."""
@@ -98,11 +128,4 @@ ANALYSIS_WEIGHT = "sw_logistic_clip_10"
 ANALYSIS_SPEC = est.WeightSpec(stabilized=True, clip=ANALYSIS_WEIGHT_CAP)
 
 
-# Heterogeneity: segment type -> the pre-treatment column cut into quantile buckets.
-SEGMENTS = (
-    ("prior_interactions_bucket", "prior_3day_interactions"),
-    ("lag_interactions_bucket", "lag_1_interactions"),
-    ("prior_watch_ratio_bucket", "prior_3day_avg_watch_ratio"),
-    ("prior_high_watch_bucket", "prior_3day_high_watch_share"),
-)
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
