@@ -1,7 +1,7 @@
 """Side-by-side timing of the estimator stage: both suites with ``--jobs 2`` (A) and ``--jobs 1``
 (B), alternated A B A B on one prepared small-scale warehouse, each round with its own DoubleML
-IRM reference fit, every stage in a fresh child process (``kuairec_causal.bench``). Medians of the
-rounds go to ``bench/results/<date>-<scale>-jobs-ab.json``.
+IRM reference fit (one per round, before A), every stage in a fresh child process
+(``kuairec_causal.bench``). Medians of the rounds go to ``bench/results/<date>-<scale>-jobs-ab.json``.
 
     flock -x /tmp/kuairec-bench.lock .venv/bin/python bench/ab_jobs.py --scale small --rounds 2
 
@@ -43,12 +43,13 @@ def main() -> None:
         return
     runs: list[dict] = []
     for round_ in range(1, args.rounds + 1):
+        print(f"round {round_}: doubleml_irm", flush=True)
+        irm = _run_child("doubleml_irm", workspace, args.scale, args.seed, args.n_boot)["fit_seconds"]
         for jobs in arms:
-            row: dict = {"round": round_, "jobs": jobs, "loadavg_before": os.getloadavg()[0]}
-            for stage in ("doubleml_irm", "long_term", "mediation"):
+            row: dict = {"round": round_, "jobs": jobs, "loadavg_before": os.getloadavg()[0], "doubleml_irm": irm}
+            for stage in ("long_term", "mediation"):
                 print(f"round {round_}, jobs {jobs}: {stage}", flush=True)
-                info = _run_child(stage, workspace, args.scale, args.seed, args.n_boot, jobs)
-                row[stage] = info["fit_seconds"] if stage == "doubleml_irm" else info["seconds"]
+                row[stage] = _run_child(stage, workspace, args.scale, args.seed, args.n_boot, jobs)["seconds"]
             row["estimators"] = row["long_term"] + row["mediation"]
             row["vs_doubleml_irm"] = row["estimators"] / row["doubleml_irm"]
             row["loadavg_after"] = os.getloadavg()[0]
