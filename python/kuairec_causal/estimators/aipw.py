@@ -8,8 +8,9 @@ Hahn 1998, the ``ATTE`` score of DoubleML's IRM): with p = mean T,
 m1 = mean[T mu1 + A pi (Y - mu1) / e] / p and m0 = mean[T mu0 + (1 - A) pi (Y - mu0) / (1 - e)] / p,
 and each row's score is centred as its influence function, m + (n_i - m T_i) / p, so that the
 cluster-robust SE of its mean accounts for p being estimated. The standard error is the
-cluster-robust influence-function SE (scores summed within cluster); the interval is estimate +/- z * the cluster-bootstrap SD of the mean score
-(nuisances are not refitted: the standard double/debiased ML approximation).
+cluster-robust influence-function SE (scores summed within cluster); the interval is
+estimate +/- z * the cluster-bootstrap SD of the mean score (nuisances are not refitted: the
+standard double/debiased ML approximation).
 
 With ``n_rep`` > 1 the cross-fitting is repeated on ``n_rep`` independent fold splits
 (Chernozhukov et al. 2018, Definition 3.3, mean aggregation): the per-row score is the mean of
