@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -53,7 +53,8 @@ class AIPWResult:
     clipping; with several splits, means over splits) and the fold of the first split per row.
     ``metrics``: out-of-fold nuisance accuracy (of those means, per fold of the first split).
     ``mean_y1`` / ``mean_y0``: AIPW means of the potential outcomes (``mean_y0`` is the reference
-    of the relative effect)."""
+    of the relative effect). ``other_estimands``: the estimands asked for with ``also_estimands``
+    (e.g. ``result.other_estimands["ATT"]``), from the same out-of-fold nuisances."""
 
     effect: EffectEstimate
     scores: np.ndarray
@@ -61,6 +62,7 @@ class AIPWResult:
     metrics: pd.DataFrame
     mean_y1: float
     mean_y0: float
+    other_estimands: dict[str, EffectEstimate] = field(default_factory=dict)
 
     # The result reads as its effect: the common interface of EffectEstimate.
     @property
@@ -136,11 +138,13 @@ def aipw_outcomes(
     n_rep: int = 1,
     n_jobs: int | None = 1,
     estimand: str = "ATE",
+    also_estimands: Sequence[str] = (),
 ) -> dict[str, AIPWResult]:
     """Cross-fitted AIPW for one or several outcomes (keyed by outcome; :func:`aipw` for one):
     the same folds, one propensity fit per fold for all of them, the same bootstrap resamples.
 
-    ``estimand``: "ATE", "ATT" (effect on the treated) or "ATC" (on the controls).
+    ``estimand``: "ATE", "ATT" (effect on the treated) or "ATC" (on the controls);
+    ``also_estimands``: further estimands from the same fits (in ``result.other_estimands``).
     ``n_rep``: number of independent cross-fitting splits (split r uses fold seed ``seed + r``).
     The folds of all splits are fitted on ``n_jobs`` processes (the result does not depend on it).
     """
@@ -152,6 +156,7 @@ def aipw_outcomes(
     alpha, n_boot, seed = check_alpha(alpha), check_n_boot(n_boot), check_seed(seed)
     n_folds, n_rep = check_int(n_folds, "n_folds", 2), check_int(n_rep, "n_rep", 1)
     estimand = check_estimand(estimand)
+    also_estimands = [check_estimand(other, "also_estimands") for other in also_estimands]
     outcomes = as_names(outcomes, "outcomes")
     preps = {o: prepare(data, treatment, o, covariates=covariates, categorical=categorical, cluster=cluster,
                         weights=weights) for o in outcomes}
@@ -177,10 +182,14 @@ def aipw_outcomes(
     fitted = dict(zip(tasks, parallel_map(fit_fold, tasks, n_jobs, desc="AIPW cross-fitting")))
     results = {}
     for o, p in preps.items():
-        splits = [_split(p, folds, {k: (fitted[(r, k)][0], *fitted[(r, k)][1][o]) for k in range(n_folds)}, bounds,
-                         estimand) for r, folds in enumerate(fold_sets)]
-        results[o] = _aipw_result(data, p, splits, outcome_learner, propensity_learner, strategy, n_folds, n_rep,
-                                  n_boot, seed, alpha, estimand)
+        def result(target: str, o: str = o, p: CausalData = p) -> AIPWResult:
+            splits = [_split(p, folds, {k: (fitted[(r, k)][0], *fitted[(r, k)][1][o]) for k in range(n_folds)},
+                             bounds, target) for r, folds in enumerate(fold_sets)]
+            return _aipw_result(data, p, splits, outcome_learner, propensity_learner, strategy, n_folds, n_rep,
+                                n_boot, seed, alpha, target)
+
+        results[o] = result(estimand)
+        results[o].other_estimands = {other: result(other).effect for other in also_estimands}
     return results
 
 
