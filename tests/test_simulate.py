@@ -150,6 +150,7 @@ def test_null_world_has_zero_engagement_effects(null_truth, truth):
     for block in null_truth["matrices"].values():
         for outcome in ("interactions", "active_days"):
             assert block["long_term"]["estimates"][outcome]["ATE"] == 0
+            assert block["long_term"]["estimates"][outcome]["ATT"] == 0
             for estimand in ("TE", "NDE", "NIE", "CDE_low", "CDE_high"):
                 assert block["mediation"]["estimates"][outcome][estimand] == 0
         # the same confounding: naive differences remain

@@ -42,6 +42,7 @@ KEYS = {
     "long_term_msm_weight_sensitivity": ["weight_column"],
     "long_term_estimator_comparison": ["estimator"],
     "long_term_secondary_outcomes": ["outcome", "estimator"],
+    "long_term_estimands": ["estimator", "estimand"],
     "long_term_aipw_scores": ["user_id", "event_date"],
     "long_term_segment_effects": ["segment_type", "segment"],
     "long_term_effect_moderator_importance": ["feature"],
@@ -105,6 +106,26 @@ def test_null_world_main_intervals_cover_zero(null_run):
         assert row["ci_lower"] <= 0 <= row["ci_upper"], (estimator, row["ci_lower"], row["ci_upper"])
         assert bool(row["interval_crosses_zero"]) and bool(row["covers_truth"])
     assert not bool(_row(table, NAIVE)["interval_crosses_zero"])
+
+
+def test_att_beside_ate_covers_the_planted_att(effects_run, null_run):
+    """The effect on the exposed days against the simulator's ATT (the replayed on/off differences
+    averaged over the days the observed run exposed); zero in the null world."""
+    table = effects_run["long_term_estimands"]
+    comparison = effects_run["long_term_estimator_comparison"]
+    assert set(table["estimator"]) == {AIPW, GCOMP_LINEAR, MSM}
+    att = table[table["estimand"] == "ATT"]
+    truth = att["true_value"].iloc[0]
+    ate_truth = comparison["true_value"].iloc[0]
+    assert np.isfinite(truth) and truth != ate_truth, "the simulator plants an ATT apart from the ATE"
+    for estimator in (AIPW, GCOMP_LINEAR):
+        row = _row(att, estimator)
+        assert row["ci_lower"] <= truth <= row["ci_upper"], (estimator, row["ci_lower"], truth, row["ci_upper"])
+    for _, row in table[table["estimand"] == "ATE"].iterrows():  # the comparison's own rows
+        assert row["estimate"] == _row(comparison, row["estimator"])["estimate"]
+    null_att = null_run["long_term_estimands"].query("estimand == 'ATT'")
+    assert (null_att["true_value"] == 0).all()
+    assert ((null_att["ci_lower"] <= 0) & (0 <= null_att["ci_upper"])).all(), null_att
 
 
 def test_secondary_outcomes_carry_truth(effects_run):

@@ -183,6 +183,19 @@ def check_bounds(bounds: object, parameter: str) -> tuple[float, float] | None:
     return low, high
 
 
+ESTIMANDS = ("ATE", "ATT", "ATC")
+
+
+def check_estimand(value: object, parameter: str = "estimand") -> str:
+    """'ATE' (everyone), 'ATT' (the treated) or 'ATC' (the controls)."""
+    return check_choice(value, parameter, ESTIMANDS)
+
+
+def target_indicator(a: np.ndarray, estimand: str) -> np.ndarray:
+    """1 for the rows an estimand averages over: every row (ATE), the treated (ATT), the controls (ATC)."""
+    return np.ones(len(a)) if estimand == "ATE" else (a if estimand == "ATT" else 1.0 - a).astype(float)
+
+
 def check_choice(value: object, parameter: str, choices: Sequence[str]) -> str:
     if value not in choices:
         raise ParameterError(f"{parameter} must be one of {_shown(choices)}; got {value!r}")

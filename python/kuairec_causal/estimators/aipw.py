@@ -2,9 +2,15 @@
 
 Per-row score: phi_i = mu1 - mu0 + A (Y - mu1) / e - (1 - A) (Y - mu0) / (1 - e), with all
 nuisances predicted out of fold (folds grouped by cluster). The estimate is the (weighted) mean
-score. Its standard error is the cluster-robust influence-function SE (scores summed within
-cluster); the interval is estimate +/- z * the cluster-bootstrap SD of the mean score
-(nuisances are not refitted: the standard double/debiased ML approximation).
+score. For the effect on the treated (ATT) or on the controls (ATC) the score is that of the
+effect in the target population T (T = A, resp. 1 - A; pi(x) = P(T = 1 | x) = e, resp. 1 - e;
+Hahn 1998, the ``ATTE`` score of DoubleML's IRM): with p = mean T,
+m1 = mean[T mu1 + A pi (Y - mu1) / e] / p and m0 = mean[T mu0 + (1 - A) pi (Y - mu0) / (1 - e)] / p,
+and each row's score is centred as its influence function, m + (n_i - m T_i) / p, so that the
+cluster-robust SE of its mean accounts for p being estimated. The standard error is the
+cluster-robust influence-function SE (scores summed within cluster); the interval is
+estimate +/- z * the cluster-bootstrap SD of the mean score (nuisances are not refitted: the
+standard double/debiased ML approximation).
 
 With ``n_rep`` > 1 the cross-fitting is repeated on ``n_rep`` independent fold splits
 (Chernozhukov et al. 2018, Definition 3.3, mean aggregation): the per-row score is the mean of
@@ -18,7 +24,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -26,8 +32,8 @@ from scipy import stats
 
 from kuairec_causal.errors import ParameterError
 
-from ._checks import (as_names, check_alpha, check_bounds, check_choice, check_int, check_n_boot, check_seed,
-                      check_weights, factorize)
+from ._checks import (as_names, check_alpha, check_bounds, check_choice, check_estimand, check_int, check_n_boot,
+                      check_seed, check_weights, factorize, target_indicator)
 from ._data import CausalData, prepare
 from ._fitting import OutcomeModel, RowFitter
 from ._parallel import parallel_map
@@ -41,13 +47,14 @@ from .results import EffectEstimate, from_normal
 
 @dataclass(kw_only=True)
 class AIPWResult:
-    """``effect``: the ATE (the result also answers :class:`EffectEstimate`'s interface for it).
+    """``effect``: the ATE, ATT or ATC as asked (the result also answers :class:`EffectEstimate`'s interface for it).
     ``scores``: per-row doubly robust scores (their mean is the ATE; with
     several splits, the mean over splits). ``nuisances``: out-of-fold mu1, mu0, propensity (after
     clipping; with several splits, means over splits) and the fold of the first split per row.
     ``metrics``: out-of-fold nuisance accuracy (of those means, per fold of the first split).
     ``mean_y1`` / ``mean_y0``: AIPW means of the potential outcomes (``mean_y0`` is the reference
-    of the relative effect)."""
+    of the relative effect). ``other_estimands``: the estimands asked for with ``also_estimands``
+    (e.g. ``result.other_estimands["ATT"]``), from the same out-of-fold nuisances."""
 
     effect: EffectEstimate
     scores: np.ndarray
@@ -55,6 +62,7 @@ class AIPWResult:
     metrics: pd.DataFrame
     mean_y1: float
     mean_y0: float
+    other_estimands: dict[str, EffectEstimate] = field(default_factory=dict)
 
     # The result reads as its effect: the common interface of EffectEstimate.
     @property
@@ -103,7 +111,8 @@ def aipw(data: pd.DataFrame, treatment: str, outcome: str, covariates: Sequence[
     """Cross-fitted AIPW estimate of the ATE (outcome models per arm by default, strategy "t").
 
     ``options``: those of :func:`aipw_outcomes` (learners, ``strategy``, ``n_folds``,
-    ``propensity_bounds``, ``weights``, ``n_boot``, ``seed``, ``alpha``, ``n_rep``, ``n_jobs``).
+    ``propensity_bounds``, ``weights``, ``n_boot``, ``seed``, ``alpha``, ``n_rep``, ``n_jobs``,
+    ``estimand``).
     """
     return aipw_outcomes(data, treatment, [outcome], covariates, categorical, cluster, **options)[outcome]
 
@@ -128,10 +137,14 @@ def aipw_outcomes(
     lightgbm_fast_path: bool = True,
     n_rep: int = 1,
     n_jobs: int | None = 1,
+    estimand: str = "ATE",
+    also_estimands: Sequence[str] = (),
 ) -> dict[str, AIPWResult]:
     """Cross-fitted AIPW for one or several outcomes (keyed by outcome; :func:`aipw` for one):
     the same folds, one propensity fit per fold for all of them, the same bootstrap resamples.
 
+    ``estimand``: "ATE", "ATT" (effect on the treated) or "ATC" (on the controls);
+    ``also_estimands``: further estimands from the same fits (in ``result.other_estimands``).
     ``n_rep``: number of independent cross-fitting splits (split r uses fold seed ``seed + r``).
     The folds of all splits are fitted on ``n_jobs`` processes (the result does not depend on it).
     """
@@ -142,6 +155,8 @@ def aipw_outcomes(
     bounds = check_bounds(propensity_bounds, "propensity_bounds")
     alpha, n_boot, seed = check_alpha(alpha), check_n_boot(n_boot), check_seed(seed)
     n_folds, n_rep = check_int(n_folds, "n_folds", 2), check_int(n_rep, "n_rep", 1)
+    estimand = check_estimand(estimand)
+    also_estimands = [check_estimand(other, "also_estimands") for other in also_estimands]
     outcomes = as_names(outcomes, "outcomes")
     preps = {o: prepare(data, treatment, o, covariates=covariates, categorical=categorical, cluster=cluster,
                         weights=weights) for o in outcomes}
@@ -167,15 +182,20 @@ def aipw_outcomes(
     fitted = dict(zip(tasks, parallel_map(fit_fold, tasks, n_jobs, desc="AIPW cross-fitting")))
     results = {}
     for o, p in preps.items():
-        splits = [_split(p, folds, {k: (fitted[(r, k)][0], *fitted[(r, k)][1][o]) for k in range(n_folds)}, bounds)
-                  for r, folds in enumerate(fold_sets)]
-        results[o] = _aipw_result(data, p, splits, outcome_learner, propensity_learner, strategy, n_folds, n_rep,
-                                  n_boot, seed, alpha)
+        def result(target: str, o: str = o, p: CausalData = p) -> AIPWResult:
+            splits = [_split(p, folds, {k: (fitted[(r, k)][0], *fitted[(r, k)][1][o]) for k in range(n_folds)},
+                             bounds, target) for r, folds in enumerate(fold_sets)]
+            return _aipw_result(data, p, splits, outcome_learner, propensity_learner, strategy, n_folds, n_rep,
+                                n_boot, seed, alpha, target)
+
+        results[o] = result(estimand)
+        results[o].other_estimands = {other: result(other).effect for other in also_estimands}
     return results
 
 
 def _aipw_result(data: pd.DataFrame, prep: CausalData, splits: list[_Split], outcome_learner, propensity_learner,
-                 strategy: str, n_folds: int, n_rep: int, n_boot: int, seed: int, alpha: float) -> AIPWResult:
+                 strategy: str, n_folds: int, n_rep: int, n_boot: int, seed: int, alpha: float,
+                 estimand: str = "ATE") -> AIPWResult:
     mu1, mu0, e, e_raw, psi1, psi0 = (np.mean([getattr(split, name) for split in splits], axis=0)
                                       for name in ("mu1", "mu0", "e", "e_raw", "psi1", "psi0"))
     scores = psi1 - psi0
@@ -197,7 +217,7 @@ def _aipw_result(data: pd.DataFrame, prep: CausalData, splits: list[_Split], out
         "design": prep.design.summary(),
     }
     splits_note = f", {n_rep} cross-fitting splits" if n_rep > 1 else ""
-    effect = from_normal(estimand="ATE", method="AIPW (cross-fitted)", estimate=estimate, std_error=se, n=prep.n,
+    effect = from_normal(estimand=estimand, method="AIPW (cross-fitted)", estimate=estimate, std_error=se, n=prep.n,
                          n_clusters=prep.n_clusters, alpha=alpha, reference_mean=mean0,
                          ci_method=f"normal, cluster-robust influence function{splits_note}",
                          diagnostics=diagnostics)
@@ -226,7 +246,7 @@ class _Split:
 
 
 def _split(prep: CausalData, folds: np.ndarray, by_fold: dict[int, tuple[np.ndarray, ...]],
-           bounds: tuple[float, float] | None) -> _Split:
+           bounds: tuple[float, float] | None, estimand: str = "ATE") -> _Split:
     """A split from its folds' out-of-fold (propensity, mu1, mu0), and the AIPW score halves."""
     mu1, mu0, e_raw = np.empty(prep.n), np.empty(prep.n), np.empty(prep.n)
     for k, (e_fold, mu1_fold, mu0_fold) in by_fold.items():
@@ -234,8 +254,26 @@ def _split(prep: CausalData, folds: np.ndarray, by_fold: dict[int, tuple[np.ndar
         e_raw[test], mu1[test], mu0[test] = e_fold, mu1_fold, mu0_fold
     e = e_raw if bounds is None else np.clip(e_raw, *bounds)
     a, y = prep.a, prep.y
-    return _Split(folds=folds, mu1=mu1, mu0=mu0, e_raw=e_raw, e=e, psi1=mu1 + a * (y - mu1) / e,
-                  psi0=mu0 + (1 - a) * (y - mu0) / (1 - e))
+    if estimand == "ATE":
+        psi1, psi0 = mu1 + a * (y - mu1) / e, mu0 + (1 - a) * (y - mu0) / (1 - e)
+    else:
+        psi1, psi0 = _target_scores(a, y, mu1, mu0, e, target_indicator(a, estimand), e if estimand == "ATT" else 1 - e,
+                                    prep.base_weights)
+    return _Split(folds=folds, mu1=mu1, mu0=mu0, e_raw=e_raw, e=e, psi1=psi1, psi0=psi0)
+
+
+def _target_scores(a: np.ndarray, y: np.ndarray, mu1: np.ndarray, mu0: np.ndarray, e: np.ndarray,
+                   target: np.ndarray, pi: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Influence-function scores of mean Y(1) and mean Y(0) in the population ``target`` (T), whose
+    membership probability given x is ``pi``: their weighted means are the estimates."""
+    share = w @ target / w.sum()
+
+    def centred(numerator: np.ndarray) -> np.ndarray:
+        mean = float(w @ numerator / (w @ target))
+        return mean + (numerator - mean * target) / share
+
+    return (centred(target * mu1 + a * pi * (y - mu1) / e),
+            centred(target * mu0 + (1 - a) * pi * (y - mu0) / (1 - e)))
 
 
 def _split_aggregate(split_fits: np.ndarray) -> tuple[float, float]:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ._checks import check_alpha, check_choice, check_int, check_n_boot, check_seed
+from ._checks import check_alpha, check_choice, check_estimand, check_int, check_n_boot, check_seed, target_indicator
 from ._data import CausalData, prepare, weighted_mean
 from ._fitting import OutcomeModel
 from ._moments import ClusterMoments, feature_map, replicate_column_means, solve, supports_moments
@@ -27,10 +27,11 @@ from .learners import describe_learner, resolve_learner
 from .results import EffectEstimate, from_replicates_or_point
 
 
-def _potential_means(model: OutcomeModel, rows: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """[effect, mean Y(1), mean Y(0)] fitted and averaged over ``rows`` with ``weight``."""
+def _potential_means(model: OutcomeModel, rows: np.ndarray, weight: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """[effect, mean Y(1), mean Y(0)]: fitted on ``rows`` with ``weight``, averaged over those of
+    them in the estimand's population (``target``, 0/1 per row of ``rows``)."""
     mu1, mu0 = model.fit_predict(rows, weight, rows)
-    m1, m0 = weighted_mean(mu1, weight), weighted_mean(mu0, weight)
+    m1, m0 = weighted_mean(mu1, weight * target), weighted_mean(mu0, weight * target)
     return np.array([m1 - m0, m1, m0])
 
 
@@ -69,10 +70,13 @@ def g_computation(
     lightgbm_fast_path: bool = True,
     linear_fast_path: bool = True,
     n_jobs: int | None = 1,
+    estimand: str = "ATE",
 ) -> EffectEstimate:
     """Average treatment effect by g-computation.
 
-    Returns the ATE with mean Y(1), mean Y(0) (the reference for the relative lift) and, with
+    ``estimand``: "ATE" averages the predicted contrast over every row, "ATT" over the treated,
+    "ATC" over the controls (the outcome model is fitted on every row in each case).
+    Returns the effect with mean Y(1), mean Y(0) in that population (the reference for the relative lift) and, with
     ``fit_metrics``, out-of-fold RMSE / MAE / R^2 of the outcome model (folds grouped by cluster).
     ``learner``: any regressor (or a classifier for a binary outcome: its P(Y=1) is used), or a
     name ('ols', 'ridge'). With ``n_boot`` = 0 no interval is computed (NaN). With
@@ -84,10 +88,12 @@ def g_computation(
     strategy = check_choice(strategy, "strategy", ["s", "t"])
     alpha, n_boot, seed = check_alpha(alpha), check_n_boot(n_boot), check_seed(seed)
     n_folds = check_int(n_folds, "n_folds", 2)
+    estimand = check_estimand(estimand)
     prep = prepare(data, treatment, outcome, covariates=covariates, categorical=categorical, cluster=cluster,
                    weights=weights)
     model = OutcomeModel(learner, prep.a, prep.X, prep.y, strategy, lightgbm_fast_path)
-    effect, mean1, mean0 = _potential_means(model, np.arange(prep.n), prep.base_weights)
+    target = target_indicator(prep.a, estimand)
+    effect, mean1, mean0 = _potential_means(model, np.arange(prep.n), prep.base_weights, target)
     diagnostics: dict = {"mean_y1": mean1, "mean_y0": mean0, "strategy": strategy,
                          "learner": describe_learner(learner), "design": prep.design.summary()}
     if fit_metrics:
@@ -95,16 +101,16 @@ def g_computation(
         diagnostics["fit"] = table.iloc[0][["rmse", "mae", "r2"]].astype(float).to_dict()
         diagnostics["fit_by_fold"] = table
     method = f"g-computation ({strategy.upper()}-learner, {describe_learner(learner)})"
-    common = dict(estimand="ATE", method=method, estimate=effect, n=prep.n, n_clusters=prep.n_clusters,
+    common = dict(estimand=estimand, method=method, estimate=effect, n=prep.n, n_clusters=prep.n_clusters,
                   alpha=alpha, reference_mean=mean0)
     if not n_boot:
         return from_replicates_or_point(replicates=None, diagnostics=diagnostics, **common)
     base = prep.base_weights
     if linear_fast_path and supports_moments(learner):
-        replicates = _moment_replicates(learner, prep, strategy, n_boot, seed)
+        replicates = _moment_replicates(learner, prep, strategy, n_boot, seed, target)
     else:
-        replicates = cluster_bootstrap(lambda r, m: _potential_means(model, r, base[r] * m), prep.codes, n_boot,
-                                       seed, desc="g-computation bootstrap", n_jobs=n_jobs)
+        replicates = cluster_bootstrap(lambda r, m: _potential_means(model, r, base[r] * m, target[r]), prep.codes,
+                                       n_boot, seed, desc="g-computation bootstrap", n_jobs=n_jobs)
     for j, name in ((1, "mean_y1"), (2, "mean_y0")):
         low, high = percentile_interval(replicates[:, j], alpha)
         diagnostics[f"{name}_ci_lower"], diagnostics[f"{name}_ci_upper"] = float(low), float(high)
@@ -112,15 +118,17 @@ def g_computation(
                                     diagnostics=diagnostics, **common)
 
 
-def _moment_replicates(learner, prep: CausalData, strategy: str, n_boot: int, seed: int) -> np.ndarray:
+def _moment_replicates(learner, prep: CausalData, strategy: str, n_boot: int, seed: int,
+                       target: np.ndarray) -> np.ndarray:
     """[effect, mean Y(1), mean Y(0)] per replicate for a least-squares learner (see :mod:`._moments`):
-    the mean prediction over a replicate's rows is the prediction at their mean features."""
+    the mean prediction over a replicate's rows in the estimand's population (``target``) is the
+    prediction at their mean features."""
     counts = cluster_multiplicities(prep.n_clusters, n_boot, seed).astype(float)
     w, codes, n_clusters = prep.base_weights, prep.codes, prep.n_clusters
     features = feature_map(learner)
 
     def mean_prediction(frame: np.ndarray, coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:
-        means = replicate_column_means(features(frame), w, codes, n_clusters, counts)
+        means = replicate_column_means(features(frame), w * target, codes, n_clusters, counts)
         return intercept + np.einsum("bp,bp->b", means, coef)
 
     if strategy == "s":  # the treatment is the first column of the design

@@ -53,14 +53,14 @@ def _wls(y: np.ndarray, a: np.ndarray, w: np.ndarray, codes: np.ndarray, alpha: 
 
 
 def _msm_estimate(prep: CausalData, y: np.ndarray, w: np.ndarray, alpha: float, method: str,
-                  replicates: np.ndarray | None, diagnostics: dict) -> EffectEstimate:
+                  replicates: np.ndarray | None, diagnostics: dict, estimand: str = "ATE") -> EffectEstimate:
     """The WLS point estimate; a bootstrap percentile interval from ``replicates`` (B x 2:
     effect, control mean) when given, else the cluster-robust normal interval."""
     params, se, low, high = _wls(y, prep.a, w, prep.codes, alpha)
     effect, control = float(params[1]), float(params[0])
     diagnostics = {"treated_mean": control + effect, "control_mean": control, "robust_std_error": se,
                    "robust_ci_lower": low, "robust_ci_upper": high, **diagnostics}
-    common = dict(estimand="ATE", method=method, estimate=effect, n=prep.n, n_clusters=prep.n_clusters,
+    common = dict(estimand=estimand, method=method, estimate=effect, n=prep.n, n_clusters=prep.n_clusters,
                   alpha=alpha, reference_mean=control, diagnostics=diagnostics)
     if replicates is None:
         return from_normal(std_error=se, ci_method="normal, cluster-robust (weights treated as fixed)", **common)
@@ -120,7 +120,8 @@ def ipw_msm_family(
     ``weightings`` maps a name to a :class:`WeightSpec` (weights from the propensity model,
     recomputed in every bootstrap replicate from the refitted propensity), to an array of fixed
     weights (held fixed in the bootstrap) or to None (unweighted: the difference in means).
-    ``weights`` are optional analysis (sampling) weights, multiplied into every weighting.
+    ``weights`` are optional analysis (sampling) weights, multiplied into every weighting. A
+    WeightSpec's ``estimand`` ("ATE", "ATT", "ATC") sets whose average effect its estimates are.
     """
     learner = resolve_learner(propensity_learner, "propensity_learner")
     require_classifier(learner, "propensity_learner")
@@ -146,7 +147,8 @@ def ipw_msm_family(
                   else "MSM (WLS, given weights)" if spec is not None else "difference in means")
         for k, outcome in enumerate(outcomes):
             effects[(name, outcome)] = _msm_estimate(
-                prep, Y[:, k], w, alpha, method, None if replicates is None else replicates[:, j, k], diagnostics)
+                prep, Y[:, k], w, alpha, method, None if replicates is None else replicates[:, j, k], diagnostics,
+                spec.estimand if isinstance(spec, WeightSpec) else "ATE")
     return MSMFamily(method="IPW-MSM family", effects=effects, propensity=e, weights=used, n_boot=n_boot)
 
 
@@ -171,8 +173,8 @@ def ipw_msm(
     ``weights`` are optional analysis (sampling) weights, multiplied into the IPW weights. With
     ``n_boot`` > 0 the interval is a cluster-bootstrap percentile interval in which every
     replicate refits the propensity model and recomputes the weights; otherwise it is the
-    cluster-robust normal interval (which treats the weights as known). One cell of
-    :func:`ipw_msm_family`.
+    cluster-robust normal interval (which treats the weights as known). The estimand (ATE, ATT or
+    ATC) is ``weight_spec.estimand``. One cell of :func:`ipw_msm_family`.
     """
     family = ipw_msm_family(data, treatment, [outcome], {"ipw": weight_spec}, covariates, categorical, cluster,
                             propensity_learner, weights, n_boot, seed, alpha, n_jobs)
@@ -219,23 +221,9 @@ def _family_replicates(prep: CausalData, learner, weightings: Mapping[str, Weigh
         else:
             e = _refitted_scores(learner, prep, counts[block], n_jobs)
         for j, (name, spec) in enumerate(weightings.items()):
-            w = _replicate_weights(spec, prep.a, e, multiplicity) if fixed[name] is None else fixed[name][:, None]
+            w = spec.compute_unchecked(prep.a, e, multiplicity) if fixed[name] is None else fixed[name][:, None]
             out[block, j] = _arm_contrasts(Y, prep.a, w * multiplicity)
     return out
-
-
-def _replicate_weights(spec: WeightSpec, a: np.ndarray, e: np.ndarray, sample_weight: np.ndarray) -> np.ndarray:
-    """:meth:`WeightSpec.compute_unchecked` for a block of replicates (rows x replicates)."""
-    if spec.propensity_bounds is not None:
-        e = np.clip(e, *spec.propensity_bounds)
-    treated = (a == 1)[:, None]
-    with np.errstate(divide="ignore"):
-        w = np.where(treated, 1.0 / e, 1.0 / (1.0 - e))
-    if spec.stabilized:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            rate = (a @ sample_weight) / sample_weight.sum(axis=0)
-        w *= np.where(treated, rate, 1.0 - rate)
-    return w if spec.clip is None else np.minimum(w, spec.clip)
 
 
 def _arm_contrasts(Y: np.ndarray, a: np.ndarray, w: np.ndarray) -> np.ndarray:

@@ -181,6 +181,7 @@ class LongTerm:
     segments: Segments | Missing
     moderators: list[Moderator] | Missing
     evalue: EValue | Missing
+    effect_on_exposed: Estimate | Missing  # the AIPW ATT of the primary outcome
 
 
 @dataclass(frozen=True)
@@ -464,12 +465,23 @@ class _Fetcher:
         return EValue(self.fb.value("lt_aipw_evalue", n.LT_EVALUES, key, "evalue_estimate"),
                       self.fb.value("lt_aipw_evalue_ci", n.LT_EVALUES, key, "evalue_ci"))
 
+    def lt_effect_on_exposed(self, primary: str | None) -> Estimate:
+        """The AIPW ATT of the primary outcome (long_term_estimands), with the planted ATT."""
+        key = {"outcome": primary, "estimator": registry.estimator("aipw").label, "estimand": "ATT"}
+        truth_name = n.lt_truth_names(self.panel_windows).get(primary or "")
+        truth = (self.fb.truth(f"truth_long_term_att_{truth_name}", "long_term", "ATT", truth_name)
+                 if truth_name else None)
+        estimate = self.fb.value("lt_aipw_att_estimate", n.LT_ESTIMANDS, key, "estimate")
+        low, high = self.interval("lt_aipw_att", n.LT_ESTIMANDS, key)
+        return Estimate("ATT", estimate, low, high, truth)
+
     def long_term(self) -> LongTerm:
         primary = self.lt_primary_outcome()
         return LongTerm(primary_outcome=primary, main=fetch(lambda: self.lt_main(primary)),
                         readiness=fetch(self.lt_readiness), weight_sensitivity=fetch(self.lt_weight_sensitivity),
                         secondary=fetch(self.lt_secondary), segments=fetch(self.lt_segments),
-                        moderators=fetch(self.lt_moderators), evalue=fetch(lambda: self.lt_evalue(primary)))
+                        moderators=fetch(self.lt_moderators), evalue=fetch(lambda: self.lt_evalue(primary)),
+                        effect_on_exposed=fetch(lambda: self.lt_effect_on_exposed(primary)))
 
     # -- mediation study ---------------------------------------------------------------------
 

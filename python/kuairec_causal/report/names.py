@@ -14,6 +14,7 @@ from kuairec_causal.windows import PanelWindows
 
 LT_COMPARISON = "long_term_estimator_comparison"
 LT_SECONDARY = "long_term_secondary_outcomes"
+LT_ESTIMANDS = "long_term_estimands"
 LT_READINESS = "long_term_weight_readiness"
 LT_SENSITIVITY = "long_term_msm_weight_sensitivity"
 LT_SEGMENTS = "long_term_segment_effects"

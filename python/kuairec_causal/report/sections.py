@@ -251,6 +251,8 @@ def long_term_results(f: Findings, v: Verdicts, w: Words, writer: Writer) -> lis
         naive = main.estimates.get("naive")
         if naive is not None:
             lines.append(f"- **{registry.estimator('naive').label} (unadjusted):** {estimate_text(naive)}.")
+        if not isinstance(f.long_term.effect_on_exposed, Missing):
+            lines.append(_effect_on_exposed(f.long_term.effect_on_exposed))
         lines.append("")
         lines.append(_lt_verdict(verdict, w) + " " + _lt_agreement(verdict))
         if verdict.naive is not None:
@@ -260,6 +262,15 @@ def long_term_results(f: Findings, v: Verdicts, w: Words, writer: Writer) -> lis
         return lines
 
     return ["## Main results: long-term study", ""] + writer.part(f.long_term.main, render) + [""]
+
+
+def _effect_on_exposed(att: Estimate) -> str:
+    """The AIPW effect on the days the feed did expose (ATT), beside the average over all days."""
+    truth = f"; the planted effect on the exposed days is {att.truth}, {truth_note(att)}" if att.truth else ""
+    return (f"- **On the days the feed did serve high-watch exposure (ATT, {short_name('aipw')}):** "
+            f"{estimate_text(att, 'plays')}; {verdict_text(att)}{truth}. Where it differs from the average "
+            "effect above, the feed exposes users who gain more (or less) than the average user-day "
+            "(table `long_term_estimands`).")
 
 
 def _lt_verdict(verdict: vd.LongTermMainVerdict, w: Words) -> str:

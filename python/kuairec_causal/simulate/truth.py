@@ -141,11 +141,14 @@ def compute_truth(world: World, run: ObservedRun, realised_play_ms: np.ndarray) 
     m_low, m_high = (float(q) for q in np.quantile(satisfaction[population], MEDIATOR_QUANTILES))
 
     long_term, mediation = _Accumulator(), _Accumulator()
+    on_treated = _Accumulator()  # the long-term ATT: the same differences over the days actually exposed
     replicated = world.replicate(len(WORLDS))
     intervention = _batched_intervention(world.n_users, {"low": m_low, "high": m_high})
     start_days = np.flatnonzero(population.any(axis=1))
     for day in progress(start_days, desc=f"truth {world.config.name}", total=len(start_days)):
         units = population[day]
+        treated = watch_day[day][units]
+        on_treated.units += int(treated.sum())
         long_term.units += int(units.sum())
         mediation.units += int(units.sum())
         first, totals = _replay(replicated, run.snapshots[day], int(day), intervention)
@@ -165,19 +168,24 @@ def compute_truth(world: World, run: ObservedRun, realised_play_ms: np.ndarray) 
             + (~world_values("discovery_on_mediator_off", first.high_discovery_day)).sum()
         )
         for name in OUTCOMES:
-            long_term.add("ATE", name, outcome("watch_on", name) - outcome("watch_off", name))
+            difference = outcome("watch_on", name) - outcome("watch_off", name)
+            long_term.add("ATE", name, difference)
+            on_treated.add("ATT", name, difference[treated])
             mediation.add("TE", name, outcome("discovery_on", name) - outcome("discovery_off", name))
             mediation.add("NDE", name, outcome("discovery_on_mediator_off", name) - outcome("discovery_off", name))
             mediation.add("NIE", name, outcome("discovery_on", name) - outcome("discovery_on_mediator_off", name))
             for label, level in (("CDE_low", "low"), ("CDE_high", "high")):
                 mediation.add(label, name, outcome(f"cde_{level}_on", name) - outcome(f"cde_{level}_off", name))
-        long_term.add("ATE", "log1p_interactions",
-                      np.log1p(outcome("watch_on", "interactions")) - np.log1p(outcome("watch_off", "interactions")))
+        log_difference = np.log1p(outcome("watch_on", "interactions")) - np.log1p(outcome("watch_off", "interactions"))
+        long_term.add("ATE", "log1p_interactions", log_difference)
+        on_treated.add("ATT", "log1p_interactions", log_difference[treated])
         mediation.add("mediator_shift", "satisfaction_depth_score",
                       world_values("discovery_on", first.satisfaction)
                       - world_values("discovery_off", first.satisfaction))
 
     long_term_truth = long_term.means()
+    for name, values in on_treated.means().items():
+        long_term_truth[name].update(values)
     mediation_truth = mediation.means()
     for name in OUTCOMES:
         values = observed[name][population]

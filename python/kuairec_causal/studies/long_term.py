@@ -48,7 +48,8 @@ from kuairec_causal.studies.long_term_spec import (STUDY, MART, TREATMENT, CLUST
                                                   AIPW_PROPENSITY_BOUNDS, AIPW_SPLITS, SEGMENT_BUCKETS,
                                                   MODERATOR_BUCKETS, SEGMENT_MIN_ROWS, SEGMENT_MIN_USERS,
                                                   LIGHTGBM_SECONDARY_MAX_BOOT, learners, Columns, WeightOption,
-                                                  WEIGHT_OPTIONS, ANALYSIS_WEIGHT, DAY_NAMES)
+                                                  WEIGHT_OPTIONS, ANALYSIS_WEIGHT, ANALYSIS_SPEC, DAY_NAMES)
+from kuairec_causal.studies.long_term_estimands import att_rows, estimand_table
 from kuairec_causal.studies.long_term_tables import (EffectRow, crosses_zero, covers, effect_table,
                                                      evalue_rows, quantile_buckets, rescaled, segment_effect_table,
                                                      weight_diagnostics_table, weight_readiness)
@@ -121,12 +122,15 @@ def run_study(context: StudyContext) -> dict[str, pd.DataFrame]:
                                          CLUSTER, outcome_learner=models["lightgbm_outcome"],
                                          propensity_learner=models["logistic"], strategy="t", n_folds=n_folds,
                                          propensity_bounds=AIPW_PROPENSITY_BOUNDS, n_boot=n_boot, seed=seed,
-                                         n_rep=AIPW_SPLITS, n_jobs=jobs)
+                                         n_rep=AIPW_SPLITS, n_jobs=jobs, also_estimands=["ATT"])
         effects += aipw_rows(panel, aipw_results, n_boot, context)
     effects += derived_rows(panel, effects, context)
     table = effect_table(sorted(effects, key=lambda r: (outcome_order[r.outcome], r.estimator_order)))
     tables["long_term_estimator_comparison"] = table[table["outcome"] == primary_outcome].reset_index(drop=True)
     tables["long_term_secondary_outcomes"] = table[table["outcome"] != primary_outcome].reset_index(drop=True)
+    with stage("long_term: effect on the exposed days (ATT)", timings):
+        att = att_rows(panel, models, ANALYSIS_SPEC, aipw_results[primary_outcome], n_boot, seed, context, jobs)
+        tables["long_term_estimands"] = estimand_table(effects, att)
     tables["long_term_gcomp_model_metrics"] = gcomp_metrics_table(panel, ridge_metrics, aipw_results)
     primary = aipw_results[primary_outcome]
     tables["long_term_aipw_scores"] = aipw_score_table(panel, primary)
