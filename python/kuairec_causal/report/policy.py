@@ -117,7 +117,8 @@ def _truth(e: Estimate) -> str:
     return f" (planted: {e.truth}, {'inside' if covered else 'outside'} the interval)"
 
 
-def _render(p: PolicyFindings, span: str) -> list[str]:
+def _render(p: PolicyFindings, w: Words) -> list[str]:
+    after = f"the {w.horizon} days after the window"
     v = decide_policy(p)
     names = registry.regime_estimators()
     h = v.headline
@@ -128,7 +129,7 @@ def _render(p: PolicyFindings, span: str) -> list[str]:
         "`mart_long_term_regime_panel`, with plays counted over the days after the policy window.",
         "",
         f"- **Always versus never over a {p.window}-day window** ({names[h.label].label}, primary): "
-        f"{h.estimate} plays over {span} after the window (interval {_interval(h)}); {_zero(h)}{_truth(h)}.",
+        f"{h.estimate} plays over {after} (interval {_interval(h)}); {_zero(h)}{_truth(h)}.",
     ]
     for estimator_id, e in p.static.items():
         if estimator_id != h.label:
@@ -142,7 +143,7 @@ def _render(p: PolicyFindings, span: str) -> list[str]:
     if v.clear:
         more = "more" if v.positive else "fewer"
         text = (f"Keeping a user on high-watch exposure on every active day of the window, rather than never, is "
-                f"followed by {more} plays over {span} after it.")
+                f"followed by {more} plays over {after}.")
     else:
         text = "The doubly robust interval of the sustained policy includes zero: no clear effect on later plays."
     if p.single_day is not None and v.larger_than_single_day is not None:
@@ -167,4 +168,4 @@ def _render(p: PolicyFindings, span: str) -> list[str]:
 def policy_section(findings: Findings, words: Words, writer: Writer) -> list[str]:
     """The section's Markdown lines (a "Not available" note when the table is missing)."""
     return (["## Exposure policies over several days", ""]
-            + writer.part(gather_policy(findings), lambda p: _render(p, words.span)) + [""])
+            + writer.part(gather_policy(findings), lambda p: _render(p, words)) + [""])
