@@ -73,7 +73,7 @@ def test_plumbing_pipeline_writes_the_regime_tables_and_their_dbt_tests_pass(sim
     os.environ["DBT_TARGET_PATH"] = str(tmp_path / "target")
     os.environ["DBT_LOG_PATH"] = str(tmp_path / "logs")
     run_dbt(paths, ["build", "--select", "source:effects_long_term_regime regime_estimator_registry "
-                                         "path:tests/dbt/effects_long_term_regime_*"],
+                                         "path:tests/dbt/effects_regime_*"],
             build_vars(paths, "small_matrix"))
 
 
@@ -125,7 +125,11 @@ def _coverage(simulated_warehouse, seeds: range, null_effects: bool, n_boot: int
 # Floors (issue #18): the doubly robust estimators' intervals must cover the planted contrast in
 # at least 85% of releases (with nominal 95% coverage, 30 releases fall below 0.85 with
 # probability about 0.03). ICE and IPW are reported, not held to a floor: ICE's OLS outcome
-# regressions and IPW's truncated weights may be biased by design.
+# regressions and IPW's truncated weights may be biased by design. Measured 2026-12-02 (releases
+# 101-112 planted, ICE/IPW with 30 replicates; 101-108 null, 20 replicates), covered/total:
+# planted SDR 11/12, incremental 11/12 (delta 0.5) and 11/12 (delta 2), ICE 11/12, IPW 6/12 (mean
+# error +9.6 plays against a mean planted 22.4); null SDR 7/8, incremental 7/8 and 7/8, ICE 7/8,
+# IPW 5/8.
 FLOOR = 0.85
 
 
