@@ -203,7 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
     build.set_defaults(handler=_build)
 
     estimate = commands.add_parser("estimate", help="run the estimator stage and build the effect tables")
-    estimate.add_argument("--study", choices=["all", "long_term", "mediation"], default="all")
+    estimate.add_argument("--study", choices=["all", "long_term", "mediation", "long_term_regime"], default="all")
     estimate.add_argument("--matrix", **matrix)
     estimate.add_argument("--seed", type=int, default=20200705)
     _add_target_option(estimate)

@@ -47,6 +47,7 @@ from kuairec_causal.warehouse import (
 STUDIES = {
     "long_term": "kuairec_causal.studies.long_term",
     "mediation": "kuairec_causal.studies.mediation",
+    "long_term_regime": "kuairec_causal.studies.long_term_regime",
 }
 CODE_PACKAGES = ("estimators", "studies")
 
@@ -59,7 +60,7 @@ class RunOptions:
     interaction_matrix: str | None = None
     fresh: bool = False
     settings: StudySettings = field(default_factory=StudySettings)
-    studies: tuple[str, ...] = ("long_term", "mediation")
+    studies: tuple[str, ...] = tuple(STUDIES)
     report: bool = True
 
 
@@ -194,7 +195,8 @@ def run_study(paths: Paths, name: str, settings: StudySettings, interaction_matr
                            truth=load_truth(reader, interaction_matrix))
     module = importlib.import_module(STUDIES[name])
     tables = module.run_study(context)
-    write_tables(paths.duckdb_path, tables, replace_all_with_prefix=f"{name}_",
+    longer = [f"{other}_" for other in STUDIES if other != name and other.startswith(f"{name}_")]
+    write_tables(paths.duckdb_path, tables, replace_all_with_prefix=f"{name}_", keep_prefixes=longer,
                  provenance=(name, build_id, settings_digest(settings, name)))
     return tables
 

@@ -99,3 +99,27 @@ def estimands(study: str) -> dict[str, Estimand]:
                      plain_language=r["plain_language"], question_answered=r["question_answered"])
             for r in _rows("estimand_registry.csv")]
     return {e.symbol: e for e in rows if e.study == study}
+
+
+@dataclass(frozen=True)
+class RegimeEstimator:
+    """A row of seeds/regime_estimator_registry.csv (the exposure-policy study's estimators)."""
+
+    id: str
+    label: str  # the `estimator` value of long_term_regime_effects
+    order: int
+    short_name: str
+    tick_label: str
+    regime: str  # the estimand it estimates: always_vs_never or incremental_vs_natural
+    primary: bool  # the headline estimator of its regime
+    method: str
+
+
+@cache
+def regime_estimators() -> dict[str, RegimeEstimator]:
+    """Every estimator of the exposure-policy study by id, in display order."""
+    rows = [RegimeEstimator(id=r["estimator_id"], label=r["estimator"], order=int(r["estimator_order"]),
+                            short_name=r["short_name"], tick_label=r["tick_label"], regime=r["regime"],
+                            primary=_flag(r["primary"]), method=r["method"])
+            for r in _rows("regime_estimator_registry.csv")]
+    return {e.id: e for e in sorted(rows, key=lambda e: e.order)}

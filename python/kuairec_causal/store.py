@@ -95,11 +95,13 @@ def _as_text(value: object) -> object:
 
 
 def write_tables(path: Path, tables: dict[str, pd.DataFrame], schema: str = OUTPUT_SCHEMA,
-                 replace_all_with_prefix: str | None = None, provenance: tuple[str, str, str] | None = None) -> None:
+                 replace_all_with_prefix: str | None = None, provenance: tuple[str, str, str] | None = None,
+                 keep_prefixes: Sequence[str] = ()) -> None:
     """Write DataFrames as ``schema.<name>`` in one transaction, holding the warehouse lock.
 
     ``replace_all_with_prefix``: also drop tables of that prefix not in ``tables`` (a study's
-    previous outputs), so a re-run never leaves stale tables behind. ``provenance``: (study,
+    previous outputs), so a re-run never leaves stale tables behind, except tables of the longer
+    prefixes ``keep_prefixes`` (another study's, e.g. long_term_regime_ inside long_term_). ``provenance``: (study,
     build id of the marts it read, settings digest), recorded (untested) in the same transaction,
     which fails if the published marts are no longer from that build (published meanwhile).
     """
@@ -123,7 +125,7 @@ def write_tables(path: Path, tables: dict[str, pd.DataFrame], schema: str = OUTP
                     [schema, replace_all_with_prefix + "%"],
                 ).fetchall()
                 for (name,) in existing:
-                    if name not in tables:
+                    if name not in tables and not name.startswith(tuple(keep_prefixes)):
                         con.execute(f'DROP TABLE "{schema}"."{name}"')
             for name, frame in tables.items():
                 con.register("frame_to_store", _clean_for_storage(frame))

@@ -53,7 +53,7 @@ def report_warehouse(simulated_warehouse, study_reads, tmp_path_factory):
     from kuairec_causal.store import DuckDBMartReader
 
     settings = StudySettings(n_boot=REPORT_N_BOOT, n_folds=3)
-    for study in ("long_term", "mediation"):
+    for study in ("long_term", "mediation", "long_term_regime"):
         reader = RecordingReader(DuckDBMartReader(paths.duckdb_path), study_reads.setdefault(study, []))
         run_study(paths, study, settings, "small_matrix", reader=reader)
     os.environ["DBT_TARGET_PATH"] = str(folder / "target")

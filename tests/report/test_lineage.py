@@ -33,7 +33,7 @@ def _manifest(report_warehouse) -> dict:
 
 def test_studies_read_marts_only_and_their_exposures_say_which(report_warehouse, study_reads):
     exposures = _exposures()
-    assert set(study_reads) == {"long_term", "mediation"}
+    assert set(study_reads) == {"long_term", "mediation", "long_term_regime"}
     for study, reads in study_reads.items():
         assert reads, study
         assert all(r.startswith("marts.") for r in reads), f"{study} reads below the marts: {reads}"

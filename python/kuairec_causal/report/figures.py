@@ -26,6 +26,7 @@ from kuairec_causal.report.names import (
     FAMILY_WORDS,
     LT_COMPARISON,
     LT_MODERATORS,
+    LT_POLICY,
     LT_SECONDARY,
     LT_SEGMENTS,
     LT_SENSITIVITY,
@@ -823,6 +824,47 @@ def med_mo_sensitivity(tables: ReportTables) -> Figure:
     return fig
 
 
+def lt_policy_effects(tables: ReportTables) -> Figure:
+    """The exposure policies over the regime window beside the single-day effect (AIPW), each with
+    its interval and planted value."""
+    policy = need(tables, LT_POLICY, ["regime", "delta", "estimator", "estimator_order", "estimate", "ci_lower",
+                                      "ci_upper", "true_value", "k_days"])
+    policy = nonempty(policy, LT_POLICY).sort_values(["regime", "delta", "estimator_order"], na_position="first")
+    comparison = need(tables, LT_COMPARISON, ["outcome", "estimator", "estimate", "ci_lower", "ci_upper"])
+    primary = _lt_primary(tables)
+    aipw_label = registry.estimator("aipw").label
+    aipw = comparison[(comparison["outcome"] == primary) & (comparison["estimator"] == aipw_label)]
+    k_days = int(policy["k_days"].iloc[0])
+    rows: list[tuple[str, pd.Series | None, float | None, str]] = [
+        ("single day\n(" + registry.estimator("aipw").tick_label + ")", aipw.iloc[0] if len(aipw) else None,
+         _lt_truth(tables, primary), GREY)]
+    ticks = {e.label: e.tick_label for e in registry.regime_estimators().values()}
+    for _, row in policy.iterrows():
+        if row["regime"] == "always_vs_never":
+            label = f"always vs never,\n{k_days} days ({ticks.get(row['estimator'], row['estimator'])})"
+        else:
+            label = f"odds x {row['delta']:g}\nvs natural ({k_days} days)"
+        colour = RED if row["regime"] == "always_vs_never" else BLUE
+        truth = row["true_value"] if pd.notna(row["true_value"]) else None
+        rows.append((label, row, truth, colour))
+    fig, axes = new_figure(11, 5.2)
+    ax = axes[0, 0]
+    for i, (_, drawn, _, colour) in enumerate(rows):
+        if drawn is not None:
+            draw_intervals(ax, [i], [drawn["estimate"]], [drawn["ci_lower"]], [drawn["ci_upper"]], colour, size=55)
+    truth_points(ax, range(len(rows)), [truth for _, _, truth, _ in rows], offset=0.18)
+    zero_line(ax)
+    ax.set_xticks(range(len(rows)), [label for label, _, _, _ in rows], fontsize=8.5)
+    ax.set_xlim(-0.6, len(rows) - 0.4)
+    ax.set_title("Exposure policies over several days beside the single-day effect")
+    ax.set_ylabel(f"Effect on plays over {Windows.of(tables).span}")
+    ax.set_xlabel("single day: that day's exposure, plays over the days after it; policies: the window's exposures, "
+                  "plays over the days after the window", fontsize=8.5)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="best")
+    return fig
+
+
 FIGURES: tuple[FigureSpec, ...] = (
     FigureSpec("01_daily_treatment_outcome_rates.png", "data", "Daily treatment and outcome rates",
                "Share of panel users active, flagged by each candidate treatment, and active the next day, per date "
@@ -886,4 +928,8 @@ FIGURES: tuple[FigureSpec, ...] = (
     FigureSpec("23_med_mo_sensitivity.png", "mediation", "Sensitivity to mediator-outcome confounding",
                "NIE and NDE as functions of the error correlation an unmeasured confounder would induce.",
                med_mo_sensitivity),
+    FigureSpec("24_lt_policy_effects.png", "long_term", "Exposure policies over several days",
+               "Always versus never high-watch exposure over the regime window (ICE g-computation, IPW, SDR) and "
+               "the odds of exposure multiplied by delta versus the natural course, beside the single-day AIPW "
+               "effect, with planted values (open diamonds).", lt_policy_effects),
 )

@@ -21,6 +21,8 @@ LT_SEGMENTS = "long_term_segment_effects"
 LT_MODERATORS = "long_term_effect_moderator_importance"
 LT_EVALUES = "long_term_sensitivity"
 LT_INFO = "long_term_run_info"
+LT_POLICY = "long_term_regime_effects"
+LT_POLICY_INFO = "long_term_regime_run_info"
 
 MED_PRIMARY = "Y_future_interactions"
 MED_DECOMPOSITION = "mediation_effect_decomposition"

@@ -17,6 +17,7 @@ import pandas as pd
 
 from kuairec_causal.report import sections
 from kuairec_causal.report.findings import Missing, gather
+from kuairec_causal.report.policy import policy_section
 from kuairec_causal.report.tables import ReportTables
 from kuairec_causal.report.verdicts import decide
 
@@ -44,6 +45,7 @@ def build_narrative(tables: ReportTables, extra_notes: Sequence[str] = ()) -> Na
     body = sections.data_line(findings, writer) + [""] + sections.question(words) + sections.why(words)
     body += sections.methods(findings, words, writer)
     body += sections.long_term_results(findings, verdicts, words, writer)
+    body += policy_section(findings, words, writer)
     body += sections.mediation_results(findings, verdicts, words, writer)
     body += ["## Sensitivity and heterogeneity", ""]
     body += sections.long_term_sensitivity(findings, verdicts, words, writer)
