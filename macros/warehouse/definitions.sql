@@ -174,3 +174,4 @@
 {% macro exact_avg(expr) -%}
     cast(sum(cast({{ expr }} as decimal(38, 18))) as double) / count({{ expr }})
 {%- endmacro %}
+
