@@ -53,3 +53,20 @@
 {% macro spark__struct_field(struct_expr, name) -%}
     {{ struct_expr }}.{{ name }}
 {%- endmacro %}
+
+
+{#
+    The bigint with only bit `bit_expr` set (0 <= bit_expr <= 62): bit_or() of such flags over a
+    group, then bit_count(), counts the distinct bits set in it.
+#}
+{% macro bit_flag(bit_expr) -%}
+    {{ return(adapter.dispatch('bit_flag', 'kuairec_causal')(bit_expr)) }}
+{%- endmacro %}
+
+{% macro duckdb__bit_flag(bit_expr) -%}
+    (cast(1 as bigint) << cast({{ bit_expr }} as integer))
+{%- endmacro %}
+
+{% macro spark__bit_flag(bit_expr) -%}
+    shiftleft(cast(1 as bigint), cast({{ bit_expr }} as int))
+{%- endmacro %}

@@ -1,7 +1,8 @@
 {#-
     One row per panel interaction (timed rows of the chosen matrix after deduplication) with its
     discovery flags: long-tail item, first play of a category new to the user (the first of the
-    user's plays of that category in category_play_order()).
+    user's plays of that category in category_play_order(); plays tied on it are ordered by their
+    other values, so that which copy is flagged never depends on the run).
 
     A view for analysts: the build does not read it (int_user_day_observed counts the same first
     plays per day with one aggregate instead of a window over every play).
@@ -27,7 +28,11 @@ ranked as (
         *,
         row_number() over (
             partition by user_id, first_category
-            order by {{ category_play_order() }}
+            order by
+                {{ category_play_order() }},
+                play_duration_ms,
+                video_duration_ms,
+                watch_ratio
         ) as category_play_number
     from joined
 

@@ -65,7 +65,7 @@ aggregated as (
         avg(cast(valid_play as double)) as valid_play_share,
         avg(cast(short_abandon as double)) as short_abandon_share,
         {{ exact_avg('interaction_satisfaction_score') }} as avg_satisfaction_score,
-        count(distinct first_category) as unique_categories,
+        {{ count_distinct_categories() }} as unique_categories,
         avg(cast(is_long_tail as double)) as long_tail_share,
         sum(is_long_tail) as long_tail_plays
     from plays
