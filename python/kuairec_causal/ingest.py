@@ -177,12 +177,17 @@ class _Members:
             return
         if self._extractor is None:
             self._extractor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kuairec-inflate")
-        self._extracted[member] = self._extractor.submit(self._extract, member, scratch / member)
+        self._extracted[member] = self._extractor.submit(self.extract, member, scratch / member)
 
-    def _extract(self, member: str, target: Path) -> Path:
+    def extract(self, member: str, target: Path) -> Path:
+        """Decompress a zip member to the file ``target``."""
         with open(target, "wb") as destination:
             self.copy_member(member, destination)
         return target
+
+    def csv_path(self, member: str) -> Path:
+        """A member of an extracted data folder."""
+        return self._folder / member
 
     def close(self) -> None:
         """Stop and wait for a background extraction (before the scratch folder is removed)."""
@@ -197,7 +202,7 @@ class _Members:
         into ``scratch`` first: DuckDB then parses it with every thread (from a pipe it could use
         only one; measured at full scale, 1.1 GB big_matrix.csv: 9.7 s against 15 s streamed)."""
         if self._folder is not None:
-            yield self._folder / member
+            yield self.csv_path(member)
             return
         target = scratch / member
         try:
@@ -205,7 +210,7 @@ class _Members:
             if pending is not None:
                 pending.result()
             else:
-                self._extract(member, target)
+                self.extract(member, target)
             yield target
         finally:
             target.unlink(missing_ok=True)
@@ -408,6 +413,19 @@ def ingest_release(source: Path, raw_dir: Path, truth: Path | None = None) -> di
         shutil.rmtree(scratch)
         (staging / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return manifest
+
+
+def extract_member(source: Path, member: str, destination: Path) -> Path:
+    """Decompress one data member of a release (e.g. ``big_matrix.csv``) to ``destination``, as
+    ingest reads it; the benchmark's baselines start from this extracted CSV."""
+    members = _Members(Path(source).resolve())
+    if not members.has(member):
+        raise InputError(f"{Path(source).name}: release lacks {DATA_PREFIX}{member}")
+    destination = Path(destination)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    if members.kind == "folder":
+        return Path(shutil.copyfile(members.csv_path(member), destination))
+    return members.extract(member, destination)
 
 
 def read_manifest(raw_dir: Path) -> dict | None:
