@@ -1,5 +1,5 @@
 {#
-    Custom schemas are used verbatim (staging, intermediate, marts, reference, effects) instead
+    Custom schemas are used verbatim (staging, intermediate, marts, reference) instead
     of dbt's default "<target_schema>_<custom_schema>"; nodes without a custom schema go to the
     target schema.
 #}

@@ -83,7 +83,8 @@ def simulated_warehouse(tmp_path_factory):
         if key not in built:
             os.environ["DBT_TARGET_PATH"] = str(folder / f"target-{matrix}")
             os.environ["DBT_LOG_PATH"] = str(folder / "logs")
-            paths = Paths(root=Paths.from_environment().root, duckdb_path=folder / f"{matrix}.duckdb", raw_dir=folder / "raw")
+            paths = Paths(root=Paths.from_environment().root, duckdb_path=folder / f"{matrix}.duckdb",
+                          raw_dir=folder / "raw")
             build_panel(paths, build_vars(paths, matrix))
             built[key] = paths
         return built[key], release

@@ -16,7 +16,7 @@ import pytest
 from kuairec_causal.cli import main
 from kuairec_causal.errors import InputError
 from kuairec_causal.ingest import ingest_release
-from kuairec_causal.raw_schema import DATA_PREFIX, RAW_TABLES
+from kuairec_causal.raw_schema import DATA_PREFIX, RAW_TABLES, RAW_TABLES_BY_NAME
 
 
 def _inner_bytes(release) -> bytes:
@@ -60,10 +60,11 @@ def test_round_trip_keeps_every_row_and_value(tiny_release, tiny_raw, data_folde
 
 
 def test_types_are_explicit(tiny_raw):
-    schema = dict(duckdb.sql(f"DESCRIBE SELECT * FROM read_parquet('{tiny_raw}/small_matrix.parquet')").fetchall()[i][:2] for i in range(8))
+    parquet = f"read_parquet('{tiny_raw}/small_matrix.parquet')"
+    schema = dict(duckdb.sql(f"DESCRIBE SELECT * FROM {parquet}").fetchall()[i][:2] for i in range(8))
     assert schema == {"user_id": "BIGINT", "video_id": "BIGINT", "play_duration": "BIGINT", "video_duration": "BIGINT",
                       "time": "VARCHAR", "date": "INTEGER", "timestamp": "DOUBLE", "watch_ratio": "DOUBLE"}
-    assert duckdb.sql(f"SELECT min(date), max(date) FROM read_parquet('{tiny_raw}/small_matrix.parquet')").fetchall() == [(20200705, 20200905)]
+    assert duckdb.sql(f"SELECT min(date), max(date) FROM {parquet}").fetchall() == [(20200705, 20200905)]
 
 
 def test_truth_travels_with_a_simulated_release(tiny_raw):
@@ -149,8 +150,10 @@ def test_corrupt_member(tiny_release, populated_raw, tmp_path, capsys):
 
 
 def test_renamed_header_column(data_folder, populated_raw, tmp_path, capsys):
-    source = _broken_folder(data_folder, tmp_path, "user_features.csv", lambda t: t.replace("register_days,", "register_day,", 1))
-    _expect_error(source, populated_raw, r"user_features.csv: header lacks column\(s\) register_days; found unexpected column\(s\) register_day", capsys)
+    source = _broken_folder(data_folder, tmp_path, "user_features.csv",
+                            lambda t: t.replace("register_days,", "register_day,", 1))
+    _expect_error(source, populated_raw, r"user_features.csv: header lacks column\(s\) register_days; "
+                  r"found unexpected column\(s\) register_day", capsys)
 
 
 def test_text_in_numeric_column(data_folder, populated_raw, tmp_path, capsys):
@@ -162,9 +165,147 @@ def test_text_in_numeric_column(data_folder, populated_raw, tmp_path, capsys):
         return "\n".join(lines)
 
     source = _broken_folder(data_folder, tmp_path, "small_matrix.csv", edit)
-    _expect_error(source, populated_raw, r"small_matrix.csv: column 'play_duration' has non-numeric value 'abc' on line 6", capsys)
+    _expect_error(source, populated_raw,
+                  r"small_matrix.csv: column 'play_duration' has non-numeric value 'abc' on line 6", capsys)
 
 
 def test_empty_file(data_folder, populated_raw, tmp_path, capsys):
     source = _broken_folder(data_folder, tmp_path, "social_network.csv", lambda t: "")
     _expect_error(source, populated_raw, "social_network.csv: file is empty", capsys)
+
+
+# -- the data contract ---------------------------------------------------------------------------
+
+FIELD = {name: i for i, name in enumerate(RAW_TABLES_BY_NAME["small_matrix"].header)}
+
+
+def _edit_timed_rows(member: str, count: int, edit) -> callable:
+    """An editor that applies ``edit(fields)`` to the first ``count`` data rows that have a date."""
+    def apply(text: str) -> str:
+        lines = text.split("\n")
+        done = 0
+        for i in range(1, len(lines)):
+            fields = lines[i].split(",")
+            if len(fields) == len(FIELD) and fields[FIELD["date"]] and done < count:
+                edit(fields)
+                lines[i] = ",".join(fields)
+                done += 1
+        assert done == count
+        return "\n".join(lines)
+    return apply
+
+
+def _first_timed_line(data_folder: Path, member: str) -> int:
+    for number, line in enumerate((data_folder / member).read_text().split("\n")[1:], start=2):
+        if line.split(",")[FIELD["date"]]:
+            return number
+    raise AssertionError("no timed row")
+
+
+def _set(column: str, value: str):
+    def edit(fields: list[str]) -> None:
+        fields[FIELD[column]] = value
+    return edit
+
+
+def test_date_outside_the_release_window_stops_ingest(data_folder, populated_raw, tmp_path, capsys):
+    """The issue's case: a few rows dated 2019 would stretch the panel; ingest names file, line,
+    column, value and count instead."""
+    line = _first_timed_line(data_folder, "big_matrix.csv")
+    source = _broken_folder(data_folder, tmp_path, "big_matrix.csv",
+                            _edit_timed_rows("big_matrix.csv", 7, _set("date", "20190705")))
+    _expect_error(source, populated_raw, rf"big_matrix.csv line {line}: column 'date' = 20190705 must lie in the "
+                                         r"release window 2020-07-05 \.\. 2020-09-05 \(7 rows\)", capsys)
+
+
+def test_negative_duration_stops_ingest(data_folder, populated_raw, tmp_path, capsys):
+    line = _first_timed_line(data_folder, "small_matrix.csv")
+    source = _broken_folder(data_folder, tmp_path, "small_matrix.csv",
+                            _edit_timed_rows("small_matrix.csv", 1, _set("video_duration", "-5")))
+    _expect_error(source, populated_raw, rf"small_matrix.csv line {line}: column 'video_duration' = -5 "
+                                         r"must be >= 0 \(1 row\)", capsys)
+
+
+def test_timestamp_days_away_from_date_stops_ingest(data_folder, populated_raw, tmp_path, capsys):
+    def shift(fields: list[str]) -> None:
+        fields[FIELD["timestamp"]] = str(float(fields[FIELD["timestamp"]]) + 3 * 86400)
+    source = _broken_folder(data_folder, tmp_path, "big_matrix.csv", _edit_timed_rows("big_matrix.csv", 2, shift))
+    _expect_error(source, populated_raw, r"big_matrix.csv line \d+: column 'timestamp' = .* must agree "
+                                         r"with column 'date' within 1 day .*\(2 rows\)", capsys)
+
+
+def test_unknown_video_stops_ingest(data_folder, populated_raw, tmp_path, capsys):
+    source = _broken_folder(data_folder, tmp_path, "small_matrix.csv",
+                            _edit_timed_rows("small_matrix.csv", 3, _set("video_id", "99999999")))
+    _expect_error(source, populated_raw, r"small_matrix.csv line \d+: column 'video_id' = 99999999 is not a video_id "
+                                         r"of item_categories.csv \(3 rows\)", capsys)
+
+
+def test_repeated_user_stops_ingest(data_folder, populated_raw, tmp_path, capsys):
+    def repeat(text: str) -> str:
+        lines = text.split("\n")
+        return "\n".join([*lines[:3], lines[2], *lines[3:]])
+    source = _broken_folder(data_folder, tmp_path, "user_features.csv", repeat)
+    _expect_error(source, populated_raw, r"user_features.csv line \d+: column 'user_id' = 1 must identify one row "
+                                         r"\(repeated\) \(2 rows\)", capsys)
+
+
+def test_ragged_row_stops_ingest(data_folder, populated_raw, tmp_path, capsys):
+    def extra_field(text: str) -> str:
+        lines = text.split("\n")
+        lines[9] += ",17"
+        return "\n".join(lines)
+    source = _broken_folder(data_folder, tmp_path, "small_matrix.csv", extra_field)
+    _expect_error(source, populated_raw, r"small_matrix.csv line 10: has 9 fields, the header has 8 "
+                                         r"\(1 row with a wrong field count\)", capsys)
+
+
+def test_truth_file_without_its_sections_is_one_line(tiny_release, populated_raw, tmp_path, capsys):
+    import json
+
+    document = json.loads(tiny_release.truth.read_text())
+    for block in document["matrices"].values():
+        del block["mediation"]
+    truth = tmp_path / "ground_truth.json"
+    truth.write_text(json.dumps(document))
+    before = _fingerprint(populated_raw)
+    with pytest.raises(InputError, match=r"ground_truth.json: .*'mediation'"):
+        ingest_release(tiny_release.archive, populated_raw, truth=truth)
+    assert _fingerprint(populated_raw) == before
+
+
+def test_a_few_malformed_dates_are_rejected_and_counted(data_folder, tmp_path):
+    """A `date` that is no calendar day parses to NaT in the notebooks and the row leaves the
+    user-day table: here it goes to the rejects table, with its line and reason, and is counted."""
+    line = _first_timed_line(data_folder, "small_matrix.csv")
+    source = _broken_folder(data_folder, tmp_path, "small_matrix.csv",
+                            _edit_timed_rows("small_matrix.csv", 2, _set("date", "20200231")))
+    total = len((data_folder / "small_matrix.csv").read_text().strip().split("\n")) - 1
+    manifest = ingest_release(source, tmp_path / "raw", max_reject_share=0.01)
+    reason = "date: must be a calendar day written YYYYMMDD"
+    assert manifest["rejects"] == {"small_matrix": {reason: 2}}
+    assert manifest["rows"]["small_matrix"] == total - 2 == len(_table(tmp_path / "raw", "small_matrix"))
+    rejects = _table(tmp_path / "raw", "ingest_rejects")
+    assert (rejects[["table_name", "column_name", "value", "reason"]].values.tolist()
+            == [["small_matrix", "date", "20200231", reason]] * 2)
+    assert rejects["line"].iloc[0] == line
+    assert not (_table(tmp_path / "raw", "small_matrix")["date"] == 20200231).any()
+
+
+def test_rejects_above_the_threshold_stop_ingest(data_folder, populated_raw, tmp_path, capsys):
+    source = _broken_folder(data_folder, tmp_path, "small_matrix.csv",
+                            _edit_timed_rows("small_matrix.csv", 40, _set("date", "20200231")))
+    _expect_error(source, populated_raw, r"small_matrix.csv line \d+: column 'date' = 20200231 must be a calendar day "
+                                         r"written YYYYMMDD \(40 rows\): 0\.\d+% of the file's rows would be rejected, "
+                                         r"above the threshold 0\.10%", capsys)
+
+
+def test_the_simulated_quirks_pass_the_contract(tiny_raw):
+    """Plumbing check: the release with every known quirk of the real archive (untimed rows,
+    duplicates, date/timestamp disagreements, huge and zero watch ratios, missing counts) passes
+    the contract with nothing rejected."""
+    import json
+
+    manifest = json.loads((tiny_raw / "_ingest_manifest.json").read_text())
+    assert manifest["rejects"] == {} and manifest["rows"]["ingest_rejects"] == 0
+    assert manifest["release_window"] == {"first_date": "2020-07-05", "last_date": "2020-09-05"}

@@ -40,7 +40,8 @@ def null_truth(tiny_null_release) -> dict:
 def test_archive_has_the_real_nested_layout(tiny_release):
     outer = zipfile.ZipFile(tiny_release.archive)
     names = {info.filename: info for info in outer.infolist()}
-    assert set(names) == {"KuaiRec.zip", "kuairec_caption_category.csv", "user_features_raw.csv", "video_raw_categories_multi.csv"}
+    assert set(names) == {"KuaiRec.zip", "kuairec_caption_category.csv", "user_features_raw.csv",
+                          "video_raw_categories_multi.csv"}
     assert names["KuaiRec.zip"].compress_type == zipfile.ZIP_STORED
     inner_names = set(_inner(tiny_release).namelist())
     assert {DATA_PREFIX + table.member for table in RAW_TABLES} <= inner_names
@@ -77,7 +78,8 @@ def test_small_matrix_quirks(tiny_release):
     assert pairs.median() > 0.9
     # some users skip days between their first and last active day
     days = frame.dropna(subset=["date"]).groupby("user_id")["date"].agg(["nunique", "min", "max"])
-    span = (pd.to_datetime(days["max"].astype(int).astype(str)) - pd.to_datetime(days["min"].astype(int).astype(str))).dt.days + 1
+    first, last = (pd.to_datetime(days[bound].astype(int).astype(str)) for bound in ("min", "max"))
+    span = (last - first).dt.days + 1
     assert (days["nunique"] < span).any()
 
 
@@ -92,7 +94,10 @@ def test_big_matrix_quirks(tiny_release):
     assert 0 < (local_date != timed["date"]).sum() < 0.01 * len(timed)
     assert frame["time"].str.slice(0, 10).str.replace("-", "").astype(int).equals(frame["date"])
     small = _csv(tiny_release, "small_matrix.csv")
-    density = lambda f: f.drop_duplicates(["user_id", "video_id"]).shape[0] / (f["user_id"].nunique() * f["video_id"].nunique())  # noqa: E731
+
+    def density(f: pd.DataFrame) -> float:
+        return f.drop_duplicates(["user_id", "video_id"]).shape[0] / (f["user_id"].nunique() * f["video_id"].nunique())
+
     assert density(frame) < density(small)
 
 
@@ -104,7 +109,8 @@ def test_catalogue_quirks(tiny_release):
     users = _csv(tiny_release, "user_features.csv")
     assert "UNKNOWN" in set(users["user_active_degree"])
     assert users.filter(like="onehot_feat").isna().any().any()
-    assert users["follow_user_num_range"].isin(["0", "(0,10]", "(10,50]", "(50,100]", "(100,150]", "(150,250]", "(250,500]", "500+"]).all()
+    assert users["follow_user_num_range"].isin(["0", "(0,10]", "(10,50]", "(50,100]", "(100,150]", "(150,250]",
+                                                "(250,500]", "500+"]).all()
     categories = _csv(tiny_release, "item_categories.csv")
     assert categories["feat"].str.fullmatch(r"\[\d+(, \d+)*\]").all()
     with _inner(tiny_release).open(DATA_PREFIX + "kuairec_caption_category.csv") as handle:
@@ -118,9 +124,14 @@ def test_truth_decomposes_and_interventions_hold(truth):
         assert block["warehouse_vars"]["interaction_matrix"] == matrix
         assert block["long_term"]["intervention_violations"] == 0
         assert block["mediation"]["intervention_violations"] == 0
+        # TE = NDE + NIE holds by construction (three differences of world means), so check what can
+        # break instead: the mediator-held world is neither of the other two (a copy of the treated
+        # world would make NIE exactly 0, of the control world NDE), and the planted paths keep their
+        # signs for every outcome -- discovery lowers satisfaction, which lowers engagement.
+        assert block["mediation"]["estimates"]["satisfaction_depth_score"]["mediator_shift"] < 0
         for outcome in ("interactions", "active_days", "play_hours"):
             effects = block["mediation"]["estimates"][outcome]
-            assert effects["TE"] == pytest.approx(effects["NDE"] + effects["NIE"], abs=1e-9)
+            assert effects["NIE"] < 0 < effects["NDE"], outcome
         values = block["mediation"]["mediator_values"]
         assert values["CDE_low"] < values["CDE_high"]
 
@@ -136,7 +147,7 @@ def test_planted_effects_are_modest_and_naive_differences_biased_upwards(truth):
 
 
 def test_null_world_has_zero_engagement_effects(null_truth, truth):
-    for matrix, block in null_truth["matrices"].items():
+    for block in null_truth["matrices"].values():
         for outcome in ("interactions", "active_days"):
             assert block["long_term"]["estimates"][outcome]["ATE"] == 0
             for estimand in ("TE", "NDE", "NIE", "CDE_low", "CDE_high"):

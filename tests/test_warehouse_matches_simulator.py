@@ -31,7 +31,9 @@ def test_panel_equals_planted_user_days(matrix, tiny_release, build_tiny_warehou
     assert np.array_equal(joined["discovery_plays"] / joined["plays"], joined["discovery_candidate_share"])
     assert (joined["high_watch_day"] == (joined["treatment_high_watch_exposure"] == 1)).all()
     in_metric_panel = joined["high_discovery_day"].notna()
-    assert (joined.loc[in_metric_panel, "high_discovery_day_planted"] == (joined.loc[in_metric_panel, "high_discovery_day"] == 1)).all()
+    planted, built = joined.loc[in_metric_panel, "high_discovery_day_planted"], joined.loc[in_metric_panel,
+                                                                                         "high_discovery_day"]
+    assert (planted == (built == 1)).all()
     import json
 
     truth = json.loads(tiny_release.truth.read_text())["matrices"][matrix]

@@ -45,7 +45,26 @@
 {%- endmacro %}
 
 
-{# Daily metrics that get lag_1_<x> and prior_3day_<x> history columns in the panel. #}
+{#
+    Names of the panel's window columns, generated from the window vars so that a name always
+    states its window: prior_<history_window_days>day_<metric> (sum over the previous days),
+    future_<short_horizon_days>day_<suffix> and future_<max_lead_days>day_<suffix> (sums over the
+    next days). kuairec_causal.windows derives the same names in Python from mart_panel_windows.
+#}
+{% macro prior_window_column(metric) -%}
+    {{ return('prior_' ~ (var('history_window_days') | int) ~ 'day_' ~ metric) }}
+{%- endmacro %}
+
+{% macro short_horizon_column(suffix) -%}
+    {{ return('future_' ~ (var('short_horizon_days') | int) ~ 'day_' ~ suffix) }}
+{%- endmacro %}
+
+{% macro horizon_column(suffix) -%}
+    {{ return('future_' ~ (var('max_lead_days') | int) ~ 'day_' ~ suffix) }}
+{%- endmacro %}
+
+
+{# Daily metrics that get lag_1_<x> and prior-window (prior_window_column) history columns. #}
 {% macro panel_history_metrics() -%}
     {{ return([
         'active_day',
@@ -79,12 +98,13 @@
 
 {#
     The long-term study population (mart_long_term_analysis and the metric / mediation panels):
-    active user-days with at least min_history_days of history and a complete 7-day future.
+    active user-days with at least min_history_days of history and a complete future window
+    (max_lead_days).
 #}
 {% macro analysis_population_condition() -%}
     active_day = 1
     and history_days >= {{ var('min_history_days') }}
-    and future_7day_interactions is not null
+    and {{ horizon_column('interactions') }} is not null
 {%- endmacro %}
 
 
@@ -174,4 +194,3 @@
 {% macro exact_avg(expr) -%}
     cast(sum(cast({{ expr }} as decimal(38, 18))) as double) / count({{ expr }})
 {%- endmacro %}
-

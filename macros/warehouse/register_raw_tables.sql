@@ -37,7 +37,15 @@
     {{ return(raw_dir) }}
 {%- endmacro %}
 
+{#
+    var register_raw_tables: false leaves the raw views as they are (the effect-table builds of
+    `kuairec-causal estimate` run in the published warehouse, whose raw views must keep reading
+    the raw snapshot that build pinned).
+#}
 {% macro register_raw_tables() -%}
+    {%- if not var('register_raw_tables', true) -%}
+        {{ return('select 1 as raw_tables_registered') }}
+    {%- endif -%}
     {{ return(adapter.dispatch('register_raw_tables', 'kuairec_causal')()) }}
 {%- endmacro %}
 

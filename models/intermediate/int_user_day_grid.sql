@@ -1,7 +1,10 @@
 {#-
     Dense user x calendar-day grid: every user of the chosen matrix with at least one timed
-    interaction, every day from the first to the last event_date of the matrix. Inactive days get
-    zeros for all observed metrics.
+    interaction, every day of the release's declared window (vars release_first_date ..
+    release_last_date; never the data's min and max, so a stray date cannot stretch the panel:
+    ingest rejects dates outside the window, and the singular test
+    assert_observed_days_inside_release_window guards raw tables written by other means).
+    Inactive days get zeros for all observed metrics.
 -#}
 with
 
@@ -21,9 +24,8 @@ panel_users as (
 bounds as (
 
     select
-        min(event_date) as first_date,
-        max(event_date) as last_date
-    from observed
+        cast('{{ var("release_first_date") }}' as date) as first_date,
+        cast('{{ var("release_last_date") }}' as date) as last_date
 
 ),
 

@@ -1,8 +1,10 @@
 {#-
     The window logic of the user-day panel, on the dense grid only (so unit tests can mock it):
-    lag_1_<x>, prior_3day_<x> (sum over days t-history_window_days .. t-1), lead_<h>_<x>
-    (h = 1 .. max_lead_days), next-day and future sums (NULL whenever a needed lead is past the
-    last panel day), first_active_day_index and history_days.
+    lag_1_<x>, prior_<history_window_days>day_<x> (sum over days t-history_window_days .. t-1),
+    lead_<h>_<x> (h = 1 .. max_lead_days), next-day and future sums future_<short_horizon_days>day_*
+    and future_<max_lead_days>day_* (NULL whenever a needed lead is past the last panel day),
+    first_active_day_index and history_days. Window column names come from the vars
+    (prior_window_column, short_horizon_column, horizon_column).
 -#}
 {%- set history_window = var('history_window_days') | int -%}
 {%- set max_lead = var('max_lead_days') | int -%}
@@ -34,7 +36,7 @@ windowed as (
                     range between {{ history_window }} preceding and 1 preceding
                 ),
                 0
-            ) as prior_3day_{{ metric }},
+            ) as {{ prior_window_column(metric) }},
         {% endfor %}
         {% for lead_metric in panel_lead_metrics() %}
             {% for h in range(1, max_lead + 1) %}
@@ -59,10 +61,10 @@ final as (
             lead_1_{{ m }} as {{ lead_metric.next_day }},
             {% for h in range(1, short_horizon + 1) -%}
                 lead_{{ h }}_{{ m }}{{ ' + ' if not loop.last }}
-            {% endfor %} as future_3day_{{ lead_metric.future_suffix }},
+            {% endfor %} as {{ short_horizon_column(lead_metric.future_suffix) }},
             {% for h in range(1, max_lead + 1) -%}
                 lead_{{ h }}_{{ m }}{{ ' + ' if not loop.last }}
-            {% endfor %} as future_7day_{{ lead_metric.future_suffix }},
+            {% endfor %} as {{ horizon_column(lead_metric.future_suffix) }},
         {% endfor %}
         calendar_day_index - first_active_day_index as history_days
     from windowed

@@ -32,16 +32,17 @@ scored as (
         complete_or_rewatch_share,
         valid_play_share,
         avg_watch_ratio_capped,
-        prior_3day_active_day,
-        prior_3day_interactions,
-        0.5 * cast(prior_3day_active_day as double) / {{ history_window }}
+        {{ prior_window_column('active_day') }},
+        {{ prior_window_column('interactions') }},
+        0.5 * cast({{ prior_window_column('active_day') }} as double) / {{ history_window }}
         + 0.5 * least(
-            cast(prior_3day_interactions as double) / {{ reference_interactions }}, 1
+            cast({{ prior_window_column('interactions') }} as double) / {{ reference_interactions }}, 1
         ) as recent_activity_score,
         treatment_high_discovery as high_discovery_day,
-        future_7day_interactions as outcome_future_7day_interactions,
-        future_7day_active_days as outcome_future_7day_active_days,
-        future_7day_play_hours as outcome_future_7day_play_hours
+        {% for suffix in ['interactions', 'active_days', 'play_hours'] %}
+            {{ horizon_column(suffix) }} as outcome_{{ horizon_column(suffix) }}
+            {%- if not loop.last %},{% endif %}
+        {% endfor %}
     from population
 
 ),
@@ -68,13 +69,16 @@ final as (
         complete_or_rewatch_share,
         valid_play_share,
         avg_watch_ratio_capped,
-        prior_3day_active_day,
-        prior_3day_interactions,
-        outcome_future_7day_interactions,
-        outcome_future_7day_active_days,
-        outcome_future_7day_play_hours
+        {{ prior_window_column('active_day') }},
+        {{ prior_window_column('interactions') }},
+        outcome_{{ horizon_column('interactions') }},
+        outcome_{{ horizon_column('active_days') }},
+        outcome_{{ horizon_column('play_hours') }}
     from scored
 
 )
 
-select * from final
+select
+    *,
+    '{{ build_id() }}' as build_id
+from final

@@ -1,7 +1,7 @@
 {#-
     The long-term study population: active user-days with at least min_history_days of history
-    and a complete future window (future_7day_interactions not null), with outcomes, same-day
-    metrics, history covariates and the user profile.
+    and a complete future window of max_lead_days (analysis_population_condition), with outcomes,
+    same-day metrics, history covariates and the user profile.
 -#}
 {%- set max_lead = var('max_lead_days') | int -%}
 
@@ -34,19 +34,19 @@ final as (
         panel.treatment_high_intensity,
         panel.treatment_high_watch_exposure,
         panel.treatment_high_discovery,
-        panel.future_7day_interactions,
-        panel.future_7day_active_days,
-        cast(panel.future_7day_interactions as double) / {{ max_lead }}
-            as future_7day_avg_daily_interactions,
-        panel.future_7day_play_duration_sec / 3600.0 as future_7day_play_hours,
-        ln(1 + panel.future_7day_interactions) as outcome_log1p,
+        panel.{{ horizon_column('interactions') }},
+        panel.{{ horizon_column('active_days') }},
+        cast(panel.{{ horizon_column('interactions') }} as double) / {{ max_lead }}
+            as {{ horizon_column('avg_daily_interactions') }},
+        panel.{{ horizon_column('play_duration_sec') }} / 3600.0 as {{ horizon_column('play_hours') }},
+        ln(1 + panel.{{ horizon_column('interactions') }}) as outcome_log1p,
         panel.active_day,
         {% for metric in observed_day_metrics() %}
             panel.{{ metric }},
         {% endfor %}
         {% for metric in panel_history_metrics() %}
             panel.lag_1_{{ metric }},
-            panel.prior_3day_{{ metric }},
+            panel.{{ prior_window_column(metric) }},
         {% endfor %}
         {% for column in user_profile_columns() %}
             users.{{ column }}{% if not loop.last %},{% endif %}
@@ -57,4 +57,7 @@ final as (
 
 )
 
-select * from final
+select
+    *,
+    '{{ build_id() }}' as build_id
+from final

@@ -39,9 +39,9 @@ final as (
         metric_panel.event_date,
         metric_panel.high_discovery_day as A_high_discovery,  -- noqa: CP02
         metric_panel.satisfaction_depth_score as M_satisfaction_depth,  -- noqa: CP02
-        metric_panel.outcome_future_7day_interactions as Y_future_interactions,  -- noqa: CP02
-        metric_panel.outcome_future_7day_active_days as Y_future_active_days,  -- noqa: CP02
-        metric_panel.outcome_future_7day_play_hours as Y_future_play_hours,  -- noqa: CP02
+        metric_panel.outcome_{{ horizon_column('interactions') }} as Y_future_interactions,  -- noqa: CP02
+        metric_panel.outcome_{{ horizon_column('active_days') }} as Y_future_active_days,  -- noqa: CP02
+        metric_panel.outcome_{{ horizon_column('play_hours') }} as Y_future_play_hours,  -- noqa: CP02
         metric_panel.discovery_breadth_score,
         metric_panel.high_watch_share,
         metric_panel.complete_or_rewatch_share,
@@ -52,7 +52,7 @@ final as (
         metric_panel.day_of_week,
         {% for metric in history_confounders %}
             population.lag_1_{{ metric }},
-            population.prior_3day_{{ metric }},
+            population.{{ prior_window_column(metric) }},
         {% endfor %}
         metric_panel.recent_activity_score,
         {% for column in numeric_profile %}
@@ -69,4 +69,7 @@ final as (
 
 )
 
-select * from final
+select
+    *,
+    '{{ build_id() }}' as build_id
+from final

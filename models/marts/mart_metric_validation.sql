@@ -1,8 +1,10 @@
 {#-
     Screens each candidate metric of mart_discovery_metric_panel: alignment with future value
-    (|Spearman| with outcome_future_7day_interactions), dependence on recent history (|Spearman|
-    with prior_3day_interactions), their penalised difference, and the top-minus-bottom bucket
-    spread of future interactions. Spearman = Pearson correlation of average ranks.
+    (|Spearman| with the future-window interactions outcome), dependence on recent history
+    (|Spearman| with the prior-window interactions), their penalised difference, and the
+    top-minus-bottom bucket spread of future interactions. Spearman = Pearson correlation of
+    average ranks, from exact integer sums of doubled ranks (macro exact_corr), so the scores are
+    the same bits every build.
 -#}
 {%- set buckets = var('metric_validation_top_quantile_buckets') | int -%}
 
@@ -22,13 +24,13 @@ long_format as (
             user_id,
             event_date,
             cast({{ metric }} as double) as metric_value,
-            cast(outcome_future_7day_interactions as double) as future_interactions,
-            cast(prior_3day_interactions as double) as prior_interactions
+            cast(outcome_{{ horizon_column('interactions') }} as double) as future_interactions,
+            cast({{ prior_window_column('interactions') }} as double) as prior_interactions
         from metric_panel
         where
             {{ metric }} is not null
-            and outcome_future_7day_interactions is not null
-            and prior_3day_interactions is not null
+            and outcome_{{ horizon_column('interactions') }} is not null
+            and {{ prior_window_column('interactions') }} is not null
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
@@ -55,8 +57,8 @@ scored as (
     select
         metric,
         count(*) as user_days,
-        abs(corr(metric_rank, future_rank)) as future_alignment_score,
-        abs(corr(metric_rank, prior_rank)) as history_dependence_score,
+        abs({{ exact_corr('2 * metric_rank', '2 * future_rank') }}) as future_alignment_score,
+        abs({{ exact_corr('2 * metric_rank', '2 * prior_rank') }}) as history_dependence_score,
         avg(case when metric_bucket = {{ buckets }} then future_interactions end)
         - avg(case when metric_bucket = 1 then future_interactions end)
             as top_minus_bottom_future_interactions
@@ -79,4 +81,7 @@ final as (
 
 )
 
-select * from final
+select
+    *,
+    '{{ build_id() }}' as build_id
+from final

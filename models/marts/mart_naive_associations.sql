@@ -4,10 +4,10 @@
 -#}
 {%- set outcomes = [
     'next_day_active',
-    'future_3day_active_days',
-    'future_3day_interactions',
-    'future_7day_active_days',
-    'future_7day_interactions',
+    short_horizon_column('active_days'),
+    short_horizon_column('interactions'),
+    horizon_column('active_days'),
+    horizon_column('interactions'),
 ] -%}
 
 with
@@ -55,4 +55,7 @@ final as (
 
 )
 
-select * from final
+select
+    *,
+    '{{ build_id() }}' as build_id
+from final

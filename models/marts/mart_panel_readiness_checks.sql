@@ -7,8 +7,10 @@
 {%- set min_dates = var('readiness_min_calendar_dates') -%}
 {%- set min_rate = var('readiness_min_treatment_rate') -%}
 {%- set max_rate = var('readiness_max_treatment_rate') -%}
-{%- set min_3day_share = var('readiness_min_future_3day_share') -%}
-{%- set min_7day_share = var('readiness_min_future_7day_share') -%}
+{%- set min_short_share = var('readiness_min_short_horizon_share') -%}
+{%- set min_full_share = var('readiness_min_horizon_share') -%}
+{%- set short_interactions = short_horizon_column('interactions') -%}
+{%- set full_interactions = horizon_column('interactions') -%}
 with
 
 panel as (
@@ -37,15 +39,15 @@ panel_stats as (
         {% for treatment in candidate_treatments() %}
             sum({{ treatment.column }}) as {{ treatment.name }}_treated_days,
         {% endfor %}
-        sum(case when future_3day_interactions is not null then 1 else 0 end)
-            as future_3day_defined_days,
-        sum(case when future_7day_interactions is not null then 1 else 0 end)
-            as future_7day_defined_days,
+        sum(case when {{ short_interactions }} is not null then 1 else 0 end)
+            as short_horizon_defined_days,
+        sum(case when {{ full_interactions }} is not null then 1 else 0 end)
+            as horizon_defined_days,
         sum(
             case
                 when
                     {% for metric in panel_history_metrics() -%}
-                        lag_1_{{ metric }} is null or prior_3day_{{ metric }} is null
+                        lag_1_{{ metric }} is null or {{ prior_window_column(metric) }} is null
                         {%- if not loop.last %} or {% endif %}
                     {% endfor %}
                     then 1
@@ -112,11 +114,11 @@ checks as (
     union all
 
     select
-        'future_3day_outcome_available_share' as check_name,
-        cast(future_3day_defined_days as double) / nullif(user_days, 0) as check_value,
-        '>= {{ min_3day_share }}' as requirement,
+        '{{ short_horizon_column("outcome_available_share") }}' as check_name,
+        cast(short_horizon_defined_days as double) / nullif(user_days, 0) as check_value,
+        '>= {{ min_short_share }}' as requirement,
         coalesce(
-            cast(future_3day_defined_days as double) / nullif(user_days, 0) >= {{ min_3day_share }},
+            cast(short_horizon_defined_days as double) / nullif(user_days, 0) >= {{ min_short_share }},
             false
         ) as passes
     from panel_stats
@@ -124,11 +126,11 @@ checks as (
     union all
 
     select
-        'future_7day_outcome_available_share' as check_name,
-        cast(future_7day_defined_days as double) / nullif(user_days, 0) as check_value,
-        '>= {{ min_7day_share }}' as requirement,
+        '{{ horizon_column("outcome_available_share") }}' as check_name,
+        cast(horizon_defined_days as double) / nullif(user_days, 0) as check_value,
+        '>= {{ min_full_share }}' as requirement,
         coalesce(
-            cast(future_7day_defined_days as double) / nullif(user_days, 0) >= {{ min_7day_share }},
+            cast(horizon_defined_days as double) / nullif(user_days, 0) >= {{ min_full_share }},
             false
         ) as passes
     from panel_stats
@@ -144,4 +146,7 @@ checks as (
 
 )
 
-select * from checks
+select
+    *,
+    '{{ build_id() }}' as build_id
+from checks

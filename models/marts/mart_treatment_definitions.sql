@@ -50,4 +50,7 @@ final as (
 
 )
 
-select * from final
+select
+    *,
+    '{{ build_id() }}' as build_id
+from final

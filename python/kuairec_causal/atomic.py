@@ -73,17 +73,99 @@ def remove_stale_siblings(target: Path) -> None:
             shutil.rmtree(sibling, ignore_errors=True)
 
 
+def new_building_sibling(target: Path) -> Path:
+    """A fresh, empty, private folder beside ``target`` (leftovers of dead builds swept first)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_siblings(target)
+    folder = target.parent / f".{target.name}.building-{os.getpid()}-{secrets.token_hex(4)}"
+    folder.mkdir()
+    return folder
+
+
 @contextmanager
 def replaced_directory(target: Path) -> Iterator[Path]:
     """Yield an empty staging directory that becomes ``target`` when the block succeeds."""
     target = Path(target).resolve()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_siblings(target)
-    staging = target.parent / f".{target.name}.building-{os.getpid()}-{secrets.token_hex(4)}"
-    staging.mkdir()
+    staging = new_building_sibling(target)
     try:
         yield staging
         swap_into_place(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+# -- single files (the published warehouse) -------------------------------------------------------
+
+LOCK_WAIT_SECONDS = 120.0
+
+
+def lock_path(target: Path) -> Path:
+    return Path(target).parent / f"{Path(target).name}.lock"
+
+
+@contextmanager
+def exclusive_lock(target: Path, wait_seconds: float | None = None) -> Iterator[None]:
+    """Hold ``<target>.lock`` exclusively: every kuairec-causal writer of the published warehouse
+    (publishing a build, writing effect tables, building the effect views) takes it, so no write
+    ever lands in a file that a publish is replacing. Waits up to ``wait_seconds`` for another
+    holder, then fails with one line naming the lock and its holder."""
+    import fcntl
+    import time
+
+    from kuairec_causal.errors import KuaiRecError
+
+    path = lock_path(target)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + (LOCK_WAIT_SECONDS if wait_seconds is None else wait_seconds)
+    with open(path, "a+") as handle:
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    handle.seek(0)
+                    holder = handle.read().strip() or "another process"
+                    raise KuaiRecError(f"{path}: held by {holder}; the warehouse is being written, "
+                                       "try again when it is done") from None
+                time.sleep(0.2)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"kuairec-causal pid {os.getpid()}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def fsync_directory(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+@contextmanager
+def building_file(target: Path) -> Iterator[Path]:
+    """Yield a path, in a fresh private folder beside ``target`` and with ``target``'s file name
+    (DuckDB names a database after its file), for a new version of ``target``; the folder is
+    removed when the block ends, whether the new file was published or not."""
+    target = Path(target).resolve()
+    folder = new_building_sibling(target)
+    try:
+        yield folder / target.name
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def publish_file(new: Path, target: Path) -> None:
+    """Atomically replace ``target`` by ``new`` (same file system): readers see one or the other."""
+    with open(new, "rb+") as handle:
+        os.fsync(handle.fileno())
+    os.replace(new, target)
+    fsync_directory(Path(target).parent)

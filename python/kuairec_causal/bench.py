@@ -63,7 +63,8 @@ class Workspace:
 
     @property
     def paths(self) -> Paths:
-        return Paths(root=Paths.from_environment().root, duckdb_path=self.root / "kuairec.duckdb", raw_dir=self.root / "raw")
+        return Paths(root=Paths.from_environment().root, duckdb_path=self.root / "kuairec.duckdb",
+                     raw_dir=self.root / "raw")
 
 
 def _child_stage(stage_name: str, workspace: Path, scale: str, seed: int, n_boot: int) -> dict:
@@ -135,15 +136,17 @@ def machine() -> dict:
 
     meminfo = Path("/proc/meminfo").read_text().splitlines() if Path("/proc/meminfo").exists() else []
     total_kb = next((int(line.split()[1]) for line in meminfo if line.startswith("MemTotal")), 0)
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else platform.processor()
+    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines() if Path("/proc/cpuinfo").exists() else []
+    cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")),
+               platform.processor())
     return {
         "cores": os.cpu_count(),
         "cpu": cpu,
         "memory_gb": round(total_kb / 1024 / 1024, 1),
         "platform": platform.platform(),
         "python": platform.python_version(),
-        **{name: version(name) for name in ("duckdb", "dbt-core", "dbt-duckdb", "lightgbm", "xgboost", "scikit-learn", "pandas", "numpy")},
+        **{name: version(name) for name in ("duckdb", "dbt-core", "dbt-duckdb", "lightgbm", "xgboost", "scikit-learn",
+                                            "pandas", "numpy")},
     }
 
 
@@ -220,10 +223,12 @@ def _derive(results: dict) -> None:
     rows = stages.get("ingest", {}).get("rows")
     if "ingest" in stages and "build" in stages:
         seconds = stages["ingest"]["seconds_median"] + stages["build"]["seconds_median"]
-        derived["ingest+build"] = {"seconds": seconds, "peak_mb": max(stages["ingest"]["peak_mb_max"], stages["build"]["peak_mb_max"])}
+        derived["ingest+build"] = {"seconds": seconds,
+                                   "peak_mb": max(stages["ingest"]["peak_mb_max"], stages["build"]["peak_mb_max"])}
         if rows:
             derived["ingest+build"]["rows_per_second"] = rows / seconds
-            derived["build_sql"] = {"seconds": stages["build"].get("sql_seconds_median"), "rows_per_second": rows / stages["build"]["seconds_median"]}
+            derived["build_sql"] = {"seconds": stages["build"].get("sql_seconds_median"),
+                                    "rows_per_second": rows / stages["build"]["seconds_median"]}
         round_seconds = [a + b for a, b in zip(stages["ingest"]["seconds_all"], stages["build"]["seconds_all"])]
         if "pandas_panel" in stages:
             ratio = _paired_ratio(round_seconds, stages["pandas_panel"]["seconds_all"])
@@ -235,7 +240,8 @@ def _derive(results: dict) -> None:
             derived["build_sql"]["vs_duckdb_panel"] = ratio["median"]
             derived["build_sql"]["vs_duckdb_panel_all"] = ratio["all"]
     if "long_term" in stages and "mediation" in stages:
-        derived["estimators"] = {"seconds": stages["long_term"]["seconds_median"] + stages["mediation"]["seconds_median"],
+        derived["estimators"] = {"seconds": (stages["long_term"]["seconds_median"]
+                                             + stages["mediation"]["seconds_median"]),
                                  "peak_mb": max(stages["long_term"]["peak_mb_max"], stages["mediation"]["peak_mb_max"])}
     checks = []
     for (scale, name), target in TARGETS.items():
@@ -286,15 +292,18 @@ def _publish(root: Path, results: dict) -> None:
         return f"{value:.2f}" if value is not None else "-"
 
     build = stages.get("build", {})
-    build_cell = f"{build['seconds_median']:.1f} ({build['sql_seconds_median']:.1f})" if build.get("sql_seconds_median") else cell("build")
+    build_cell = (f"{build['seconds_median']:.1f} ({build['sql_seconds_median']:.1f})"
+                  if build.get("sql_seconds_median") else cell("build"))
     peak = derived.get("ingest+build", {}).get("peak_mb")
     peak_cell = f"{peak:.0f}" if peak is not None else "-"
     baselines = f"{cell('pandas_panel')} ({cell('duckdb_panel')})" if BASELINES & set(stages) else "-"
-    ratios = f"{ratio('ingest+build', 'vs_pandas_panel')}, {ratio('build_sql', 'vs_duckdb_panel')}" if BASELINES & set(stages) else "-"
+    ratios = (f"{ratio('ingest+build', 'vs_pandas_panel')}, {ratio('build_sql', 'vs_duckdb_panel')}"
+              if BASELINES & set(stages) else "-")
     m = results["machine"]
     line = (f"| {results['date']} | {results['scale']} | {cell('simulate')} | {cell('ingest')} | {build_cell} | "
             f"{cell('long_term')} | {cell('mediation')} | {cell('report')} | {peak_cell} | {baselines} | {ratios} | "
-            f"{m['cores']} cores ({m['cpu']}), {m['memory_gb']} GB, duckdb {m['duckdb']} | [{path.name}](results/{path.name}) |\n")
+            f"{m['cores']} cores ({m['cpu']}), {m['memory_gb']} GB, duckdb {m['duckdb']} | "
+            f"[{path.name}](results/{path.name}) |\n")
     with table.open("a") as handle:
         handle.write(line)
     log(f"bench results: {path}")

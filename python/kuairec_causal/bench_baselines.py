@@ -27,7 +27,8 @@ SHORT_HORIZON_DAYS = 3
 HIGH_INTENSITY_QUANTILE = 0.75
 HIGH_WATCH_EXPOSURE_QUANTILE = 0.5
 HISTORY_COLUMNS = ("active_day", "interactions", "total_play_duration_sec", "avg_watch_ratio", "high_watch_share")
-FUTURE_COLUMNS = {"active_day": "active_days", "interactions": "interactions", "total_play_duration_sec": "play_duration_sec"}
+FUTURE_COLUMNS = {"active_day": "active_days", "interactions": "interactions",
+                  "total_play_duration_sec": "play_duration_sec"}
 DAILY_COLUMNS = ("interactions", "unique_videos", "total_play_duration_sec", "avg_play_duration_sec",
                  "avg_video_duration_sec", "avg_watch_ratio", "high_watch_share", "complete_or_rewatch_share")
 
@@ -71,13 +72,13 @@ def pandas_panel(csv_path: Path) -> pd.DataFrame:
     for column in HISTORY_COLUMNS:
         previous = by_user[column].shift(1)
         panel[f"lag_1_{column}"] = previous.fillna(0)
-        panel[f"prior_3day_{column}"] = (
-            previous.groupby(panel["user_id"]).rolling(HISTORY_DAYS, min_periods=1).sum().reset_index(level=0, drop=True).fillna(0)
-        )
+        prior = previous.groupby(panel["user_id"]).rolling(HISTORY_DAYS, min_periods=1).sum()
+        panel[f"prior_3day_{column}"] = prior.reset_index(level=0, drop=True).fillna(0)
     for column, suffix in FUTURE_COLUMNS.items():
         leads = pd.concat({h: by_user[column].shift(-h) for h in range(1, LEAD_DAYS + 1)}, axis=1)
         panel[f"next_day_{suffix}"] = leads[1]
-        panel[f"future_3day_{suffix}"] = leads[list(range(1, SHORT_HORIZON_DAYS + 1))].sum(axis=1, min_count=SHORT_HORIZON_DAYS)
+        short = leads[list(range(1, SHORT_HORIZON_DAYS + 1))]
+        panel[f"future_3day_{suffix}"] = short.sum(axis=1, min_count=SHORT_HORIZON_DAYS)
         panel[f"future_7day_{suffix}"] = leads.sum(axis=1, min_count=LEAD_DAYS)
 
     active = panel["active_day"] == 1
@@ -97,7 +98,8 @@ def _duckdb_panel_sql(csv_path: Path) -> str:
     )
     futures = ",\n".join(
         f"lead({c}) over w as next_day_{s}, "
-        f"case when count({c}) over (w rows between 1 following and {SHORT_HORIZON_DAYS} following) = {SHORT_HORIZON_DAYS} "
+        f"case when count({c}) over (w rows between 1 following and {SHORT_HORIZON_DAYS} following) "
+        f"= {SHORT_HORIZON_DAYS} "
         f"then sum({c}) over (w rows between 1 following and {SHORT_HORIZON_DAYS} following) end as future_3day_{s}, "
         f"case when count({c}) over (w rows between 1 following and {LEAD_DAYS} following) = {LEAD_DAYS} "
         f"then sum({c}) over (w rows between 1 following and {LEAD_DAYS} following) end as future_7day_{s}"
@@ -118,7 +120,8 @@ def _duckdb_panel_sql(csv_path: Path) -> str:
                avg(video_duration) / 1000 as avg_video_duration_sec,
                avg(watch_ratio) as avg_watch_ratio,
                avg(case when watch_ratio >= {HIGH_WATCH_THRESHOLD} then 1 else 0 end) as high_watch_share,
-               avg(case when watch_ratio >= {COMPLETE_OR_REWATCH_THRESHOLD} then 1 else 0 end) as complete_or_rewatch_share
+               avg(case when watch_ratio >= {COMPLETE_OR_REWATCH_THRESHOLD} then 1 else 0 end)
+                   as complete_or_rewatch_share
         from plays where event_date is not null
         group by user_id, event_date
     ),
@@ -126,7 +129,8 @@ def _duckdb_panel_sql(csv_path: Path) -> str:
         select users.user_id, cast(day as date) as event_date
         from (select distinct user_id from daily) as users
         cross join (select min(event_date) as first_day, max(event_date) as last_day from daily) as bounds
-        cross join generate_series(cast(bounds.first_day as timestamp), cast(bounds.last_day as timestamp), interval 1 day) as days(day)
+        cross join generate_series(cast(bounds.first_day as timestamp), cast(bounds.last_day as timestamp),
+                                   interval 1 day) as days(day)
     ),
     dense as (
         select grid.user_id, grid.event_date,
@@ -145,7 +149,8 @@ def _duckdb_panel_sql(csv_path: Path) -> str:
         from dense where active_day = 1
     )
     select windowed.*,
-           case when active_day = 1 and interactions >= thresholds.high_intensity then 1 else 0 end as treatment_high_intensity,
+           case when active_day = 1 and interactions >= thresholds.high_intensity then 1 else 0 end
+               as treatment_high_intensity,
            case when active_day = 1 and high_watch_share >= thresholds.high_watch_exposure then 1 else 0 end
                as treatment_high_watch_exposure
     from windowed cross join thresholds

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import json
+import errno
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from kuairec_causal.errors import KuaiRecError
+from kuairec_causal.raw_schema import MAX_REJECT_SHARE
 
-SCALE_HELP = "tiny: test fixture; ci: coverage tests; small: the default demo (real small_matrix size); full: real big_matrix size"
+SCALE_HELP = ("tiny: test fixture; ci: coverage tests; small: the default demo (real small_matrix size); "
+              "full: real big_matrix size")
 
 
 def _settings(args: argparse.Namespace):
@@ -33,38 +36,46 @@ def _ingest(args: argparse.Namespace) -> int:
     from kuairec_causal.ingest import ingest_release
 
     paths = Paths.from_environment()
-    manifest = ingest_release(Path(args.source), paths.raw_dir, truth=Path(args.truth) if args.truth else None)
+    manifest = ingest_release(Path(args.source), paths.raw_dir, truth=Path(args.truth) if args.truth else None,
+                              max_reject_share=args.max_reject_share)
     print(f"raw tables: {paths.raw_dir}")
     for table, rows in manifest["rows"].items():
         print(f"  {table:<26} {rows:>12,} rows")
+    for table, reasons in manifest.get("rejects", {}).items():
+        for reason, rows in reasons.items():
+            print(f"  rejected from {table}: {rows:,} rows ({reason})")
     return 0
 
 
 def _build(args: argparse.Namespace) -> int:
     from kuairec_causal.config import Paths
     from kuairec_causal.progress import stage
+    from kuairec_causal.vars_schema import parse_vars_json
     from kuairec_causal.warehouse import build_panel, build_vars
 
     paths = Paths.from_environment()
-    variables = build_vars(paths, args.matrix, json.loads(args.vars) if args.vars else None)
+    variables = build_vars(paths, args.matrix, parse_vars_json(args.vars))
     with stage(f"dbt build ({variables['interaction_matrix']})"):
-        build_panel(paths, variables)
-    print(f"warehouse: {paths.duckdb_path}")
+        plan = build_panel(paths, variables)
+    print(f"warehouse: {paths.duckdb_path} (build {plan.build_id}, raw snapshot {plan.snapshot.directory})")
     return 0
 
 
 def _estimate(args: argparse.Namespace) -> int:
     from kuairec_causal.config import Paths
-    from kuairec_causal.pipeline import STUDIES, build_effect_tables, run_study
+    from kuairec_causal.pipeline import STUDIES, build_effect_tables, mart_reader, run_study
     from kuairec_causal.progress import stage
+    from kuairec_causal.store import marts_build_id
     from kuairec_causal.warehouse import build_vars
 
     paths = Paths.from_environment()
     variables = build_vars(paths, args.matrix)
     studies = list(STUDIES) if args.study == "all" else [args.study]
+    reader = mart_reader(paths)
+    build_id = marts_build_id(reader, paths.root)  # refuses marts of mixed builds before any work
     for name in studies:
         with stage(f"estimate {name}"):
-            run_study(paths, name, _settings(args), variables["interaction_matrix"])
+            run_study(paths, name, _settings(args), variables["interaction_matrix"], reader=reader, build_id=build_id)
     with stage("dbt build --selector effects"):
         build_effect_tables(paths, variables)
     print(f"effect tables: {paths.duckdb_path} (schema effects)")
@@ -73,11 +84,13 @@ def _estimate(args: argparse.Namespace) -> int:
 
 def _report(args: argparse.Namespace) -> int:
     from kuairec_causal.config import Paths
+    from kuairec_causal.pipeline import check_report_inputs
     from kuairec_causal.progress import stage
     from kuairec_causal.report import build_report
 
     paths = Paths.from_environment()
     out = Path(args.out) if args.out else paths.reports_dir / "latest"
+    check_report_inputs(paths)  # effect tables present, tested, of the marts' build
     with stage("report"):
         build_report(paths, out)
     print(f"report: {out / 'report.html'}")
@@ -105,11 +118,13 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _docs(args: argparse.Namespace) -> int:
+    from kuairec_causal.atomic import exclusive_lock
     from kuairec_causal.config import Paths
     from kuairec_causal.warehouse import build_vars, run_dbt
 
     paths = Paths.from_environment()
-    run_dbt(paths, ["docs", "generate"], build_vars(paths, args.matrix))
+    with exclusive_lock(paths.duckdb_path):  # dbt opens the published file for writing
+        run_dbt(paths, ["docs", "generate"], build_vars(paths, args.matrix))
     print(f"dbt docs: {paths.root / 'target' / 'index.html'} (serve with `dbt docs serve --profiles-dir profiles`)")
     return 0
 
@@ -130,14 +145,18 @@ def _add_estimation_options(command: argparse.ArgumentParser) -> None:
 
 def _add_target_option(command: argparse.ArgumentParser) -> None:
     command.add_argument("--target", choices=["duckdb", "spark"],
-                         help="dbt profile target that builds and holds the marts (default: $KUAIREC_DBT_TARGET or duckdb); "
+                         help="dbt profile target that builds and holds the marts "
+                              "(default: $KUAIREC_DBT_TARGET or duckdb); "
                               "effect tables always go to the DuckDB file")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kuairec-causal", description="SQL-first causal analysis warehouse for KuaiRec.")
+    parser = argparse.ArgumentParser(prog="kuairec-causal",
+                                     description="SQL-first causal analysis warehouse for KuaiRec.")
     commands = parser.add_subparsers(dest="command", required=True)
-    matrix = {"choices": ["small_matrix", "big_matrix"], "help": "interaction matrix that feeds the panel (default: small_matrix; big_matrix for --scale full)"}
+    matrix: dict[str, Any] = {
+        "choices": ["small_matrix", "big_matrix"],
+        "help": "interaction matrix that feeds the panel (default: small_matrix; big_matrix for --scale full)"}
 
     simulate = commands.add_parser("simulate", help="write a synthetic KuaiRec 2.0 release with planted causal truth")
     simulate.add_argument("--scale", choices=["tiny", "ci", "small", "full"], default="small", help=SCALE_HELP)
@@ -149,6 +168,9 @@ def build_parser() -> argparse.ArgumentParser:
     ingest = commands.add_parser("ingest", help="load a KuaiRec archive (outer zip, inner KuaiRec.zip or data folder)")
     ingest.add_argument("source", help="18164998.zip, KuaiRec.zip, or an extracted 'KuaiRec 2.0/data' folder")
     ingest.add_argument("--truth", help="ground_truth.json of a simulated release (default: found beside the archive)")
+    ingest.add_argument("--max-reject-share", type=_share, default=MAX_REJECT_SHARE,
+                        help="largest share of a file's rows the contract may reject before ingest fails "
+                             f"(default {MAX_REJECT_SHARE})")
     ingest.set_defaults(handler=_ingest)
 
     build = commands.add_parser("build", help="dbt build: staging, panel and marts (not the effect tables)")
@@ -165,14 +187,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_estimation_options(estimate)
     estimate.set_defaults(handler=_estimate)
 
-    report = commands.add_parser("report", help="figures, tables, final_summary.md and report.html from the effect tables")
+    report = commands.add_parser("report",
+                                 help="figures, tables, final_summary.md and report.html from the effect tables")
     report.add_argument("--out", help="report folder (default reports/latest)")
     report.set_defaults(handler=_report)
 
     run = commands.add_parser("run", help="the main job: data -> dbt build -> both studies -> report")
-    run.add_argument("--scale", choices=["tiny", "ci", "small", "full"], default="small", help=SCALE_HELP + " (simulated data only)")
+    run.add_argument("--scale", choices=["tiny", "ci", "small", "full"], default="small",
+                     help=SCALE_HELP + " (simulated data only)")
     run.add_argument("--seed", type=int, default=20200705)
-    run.add_argument("--archive", help="the real KuaiRec archive (or inner zip / data folder) instead of simulated data")
+    run.add_argument("--archive",
+                     help="the real KuaiRec archive (or inner zip / data folder) instead of simulated data")
     run.add_argument("--matrix", **matrix)
     _add_target_option(run)
     run.add_argument("--fresh", action="store_true", help="recompute every stage, even if up to date")
@@ -188,26 +213,100 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--seed", type=int, default=20200705)
     bench.add_argument("--repeats", type=int, default=3, help="runs of the cheap stages (median reported)")
     bench.add_argument("--n-boot", type=int, default=200)
-    bench.add_argument("--stages", help="comma-separated subset of simulate,ingest,build,pandas_panel,duckdb_panel,long_term,mediation,report")
+    bench.add_argument("--stages", help="comma-separated subset of simulate,ingest,build,pandas_panel,duckdb_panel,"
+                       "long_term,mediation,report")
     bench.set_defaults(handler=_bench)
     return parser
 
 
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 1")
+    return value
+
+
+def describe_os_error(error: OSError) -> str:
+    """One line for a file-system failure: the path and the cause in words."""
+    causes = {errno.ENOSPC: "no space left on device", errno.EDQUOT: "disk quota exceeded",
+              errno.EACCES: "permission denied", errno.EPERM: "operation not permitted",
+              errno.EROFS: "read-only file system"}
+    cause = (causes.get(error.errno) if error.errno is not None else None) or error.strerror or str(error)
+    return f"{error.filename}: {cause}" if error.filename else cause
+
+
+def _duckdb_message(error: Exception) -> str:
+    text = " ".join(str(error).strip().split())
+    if "No space left on device" in text:
+        return f"no space left on device ({text})"
+    return text
+
+
+def _record_traceback(error: BaseException) -> str:
+    """Write an unexpected error's traceback to a log file; returns its path for the one line."""
+    import tempfile
+    import traceback
+
+    text = "".join(traceback.format_exception(error))
+    for folder in (Path.cwd() / "logs", Path(tempfile.gettempdir())):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / "kuairec-causal-error.log"
+            path.write_text(text)
+            return str(path)
+        except OSError:
+            continue
+    return "(no writable folder for the traceback)"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if getattr(args, "target", None):
-        from kuairec_causal.warehouse import DBT_TARGET_ENV
-
-        os.environ[DBT_TARGET_ENV] = args.target
-    handler: Callable[[argparse.Namespace], int] = args.handler
+    command = f"kuairec-causal {args.command}"
     try:
+        if getattr(args, "target", None):
+            from kuairec_causal.warehouse import DBT_TARGET_ENV
+
+            os.environ[DBT_TARGET_ENV] = args.target
+        handler: Callable[[argparse.Namespace], int] = args.handler
         return handler(args)
-    except KuaiRecError as error:
-        print(f"kuairec-causal {args.command}: error: {error}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
-        print(f"kuairec-causal {args.command}: interrupted", file=sys.stderr)
-        return 130
+        return _interrupted(command, standalone=argv is None)
+    except KuaiRecError as error:
+        return _fail(command, f"error: {error}")
+    except OSError as error:
+        return _fail(command, f"error: {describe_os_error(error)}")
+    except Exception as error:  # noqa: BLE001 - no traceback reaches the console
+        import duckdb
+
+        if isinstance(error, duckdb.InterruptException):
+            return _interrupted(command, standalone=argv is None)
+        if isinstance(error, duckdb.Error):
+            return _fail(command, f"error: duckdb: {_duckdb_message(error)}")
+        return _fail(command, f"internal error: {type(error).__name__}: {' '.join(str(error).split())[:300]} "
+                              f"(traceback: {_record_traceback(error)})")
+
+
+def _interrupted(command: str, standalone: bool) -> int:
+    """Ctrl-C: one line, exit 130. As a program, exit at once: an interrupt that lands while dbt is
+    still importing or parsing leaves exit handlers that would end the process by SIGINT instead
+    (exit status -2, seen in the tests); everything of ours is cleaned up by now."""
+    code = _fail(command, "interrupted", 130)
+    if standalone:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
+
+
+def _fail(command: str, message: str, code: int = 2) -> int:
+    try:  # one line, whatever the message holds
+        print(f"{command}: {' '.join(message.split())}", file=sys.stderr, flush=True)
+    except (OSError, KeyboardInterrupt):
+        pass
+    return code
 
 
 if __name__ == "__main__":

@@ -18,25 +18,35 @@ import json
 import shutil
 import struct
 import threading
+import types
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import BinaryIO
 from contextlib import contextmanager
 from pathlib import Path
-
-try:  # ISA-L inflate: about twice zlib's speed on the 1.1 GB big_matrix.csv, and it releases the GIL
-    from isal import isal_zlib as inflate_library
-except ImportError:  # pragma: no cover - zlib gives the same bytes, only slower
-    inflate_library = zlib
+from typing import IO, Any, BinaryIO
 
 import duckdb
 
 from kuairec_causal.atomic import replaced_directory
+from kuairec_causal.contract import REJECTS_TABLE, check_relations, check_rows, locate_parse_failure, write_rejects
 from kuairec_causal.errors import InputError
 from kuairec_causal.progress import stage
-from kuairec_causal.raw_schema import DATA_PREFIX, GROUND_TRUTH_TABLE, RAW_TABLES, RawTable
+from kuairec_causal.raw_schema import (
+    DATA_PREFIX,
+    GROUND_TRUTH_TABLE,
+    MAX_REJECT_SHARE,
+    RAW_TABLES,
+    RELEASE_WINDOW,
+    RawTable,
+)
+
+inflate_library: types.ModuleType
+try:  # ISA-L inflate: about twice zlib's speed on the 1.1 GB big_matrix.csv, and it releases the GIL
+    from isal import isal_zlib as inflate_library
+except ImportError:  # pragma: no cover - zlib gives the same bytes, only slower
+    inflate_library = zlib
 
 INNER_ARCHIVE = "KuaiRec.zip"
 TRUTH_FILE = "ground_truth.json"
@@ -146,25 +156,33 @@ class _Members:
             return "inner archive", archive, None
         raise InputError(f"{source.name}: zip holds neither {INNER_ARCHIVE} nor '{DATA_PREFIX}' members")
 
+    @property
+    def _archive(self) -> zipfile.ZipFile:
+        assert self._zip is not None, "a data folder has no archive"
+        return self._zip
+
     def has(self, member: str) -> bool:
         if self._folder is not None:
             return (self._folder / member).is_file()
-        return DATA_PREFIX + member in self._zip.namelist()
+        return DATA_PREFIX + member in self._archive.namelist()
 
     def header(self, member: str) -> list[str]:
         """The member's CSV header (reads only the start of a zip member)."""
+        opener: Callable[[], IO[bytes]]
         if self._folder is not None:
             path = self._folder / member
             size, opener = path.stat().st_size, lambda: open(path, "rb")  # noqa: SIM115
         else:
-            size, opener = self._zip.getinfo(DATA_PREFIX + member).file_size, lambda: self._zip.open(DATA_PREFIX + member)
+            archive = self._archive
+            size, opener = archive.getinfo(DATA_PREFIX + member).file_size, lambda: archive.open(DATA_PREFIX + member)
         if size == 0:
             raise InputError(f"{member}: file is empty")
         try:
             with opener() as handle:
                 first = handle.read(1 << 16).decode("utf-8-sig", errors="replace")
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as error:
-            raise InputError(f"{self.source.name}: cannot read {member} (corrupt or truncated archive): {error}") from None
+            raise InputError(f"{self.source.name}: cannot read {member} (corrupt or truncated archive): "
+                             f"{error}") from None
         header = next(csv.reader(io.StringIO(first.split("\n", 1)[0])), [])
         if not header or header == [""]:
             raise InputError(f"{member}: file is empty (no header line)")
@@ -187,6 +205,7 @@ class _Members:
 
     def csv_path(self, member: str) -> Path:
         """A member of an extracted data folder."""
+        assert self._folder is not None, "an archive has no data folder"
         return self._folder / member
 
     def close(self) -> None:
@@ -216,22 +235,25 @@ class _Members:
             target.unlink(missing_ok=True)
 
     def copy_member(self, member: str, destination: BinaryIO) -> None:
-        info = self._zip.getinfo(DATA_PREFIX + member)
+        info = self._archive.getinfo(DATA_PREFIX + member)
         try:
             if self._data_zip is None or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-                with self._zip.open(info) as source:
+                with self._archive.open(info) as source:
                     shutil.copyfileobj(source, destination, COPY_CHUNK)
             else:
                 self._inflate(info, destination)
         except (zipfile.BadZipFile, zlib.error, inflate_library.error, EOFError) as error:
-            raise InputError(f"{self.source.name}: cannot read {member} (corrupt or truncated archive): {error}") from None
+            raise InputError(f"{self.source.name}: cannot read {member} (corrupt or truncated archive): "
+                             f"{error}") from None
 
     def _inflate(self, info: zipfile.ZipInfo, destination: BinaryIO) -> None:
         """Decompress a stored or deflated member read in place (on its own file handle), checking
         its CRC-32 and size as zipfile would."""
         inflater = inflate_library.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
         crc = size = 0
-        with _member_slice(*self._data_zip, info) as source:
+        assert self._data_zip is not None, "only members read in place are inflated here"
+        path, archive_offset = self._data_zip
+        with _member_slice(path, archive_offset, info) as source:
             while chunk := source.read(COPY_CHUNK):
                 if self._stop.is_set():
                     return
@@ -267,7 +289,8 @@ def _reader(path: Path, header: list[str], table: RawTable, all_varchar: bool = 
     """read_csv call with the file's own column order and explicit types (no type sniffing)."""
     types = dict(table.columns)
     columns = {
-        name: "VARCHAR" if all_varchar or name not in types else ("DOUBLE" if types[name] in INTEGER_TYPES else types[name])
+        name: ("VARCHAR" if all_varchar or name not in types
+               else "DOUBLE" if types[name] in INTEGER_TYPES else types[name])
         for name in header
     }
     spec = ", ".join(f"{_sql_string(k)}: {_sql_string(v)}" for k, v in columns.items())
@@ -296,11 +319,13 @@ def _typed_select(table: RawTable) -> str:
 def _locate_bad_value(con: duckdb.DuckDBPyConnection, path: Path, header: list[str], table: RawTable) -> str | None:
     """After a conversion failure: which column holds which bad value on which line."""
     numeric = [name for name, sql_type in table.columns if sql_type != "VARCHAR"]
-    checks = " OR ".join(f'(TRY_CAST("{n}" AS DOUBLE) IS NULL AND "{n}" IS NOT NULL AND "{n}" <> \'\')' for n in numeric)
+    checks = " OR ".join(f'(TRY_CAST("{n}" AS DOUBLE) IS NULL AND "{n}" IS NOT NULL AND "{n}" <> \'\')'
+                         for n in numeric)
     if not checks:
         return None
     row = con.execute(
-        f"SELECT * FROM (SELECT row_number() OVER () + 1 AS line, * FROM {_reader(path, header, table, all_varchar=True)}) "
+        "SELECT * FROM (SELECT row_number() OVER () + 1 AS line, * FROM "
+        f"{_reader(path, header, table, all_varchar=True)}) "
         f"WHERE {checks} LIMIT 1"
     ).fetchall()
     if not row:
@@ -308,7 +333,7 @@ def _locate_bad_value(con: duckdb.DuckDBPyConnection, path: Path, header: list[s
     values = dict(zip(["line", *header], row[0]))
     for name in numeric:
         value = values.get(name)
-        if value not in (None, ""):
+        if value is not None and value != "":
             try:
                 float(value)
             except ValueError:
@@ -326,7 +351,7 @@ def _convert(con: duckdb.DuckDBPyConnection, members: _Members, table: RawTable,
             con.execute(f"COPY ({query}) TO {_sql_string(str(target))} (FORMAT parquet, {PARQUET_OPTIONS})")
         except duckdb.Error as error:
             failure = str(error).strip().splitlines()[0]
-            located = _locate_bad_value(con, path, header, table)
+            located = locate_parse_failure(con, path, table, header, _locate_bad_value)
     if failure is not None:
         raise InputError(located or f"{table.member}: cannot be read as a CSV with the expected columns: {failure}")
     rows = con.execute(f"SELECT count(*) FROM read_parquet({_sql_string(str(target))})").fetchall()[0][0]
@@ -347,6 +372,13 @@ def _truth_rows(document: dict) -> list[tuple]:
                 if study == "mediation":
                     rows.append((matrix, study, f"{label}_mediator_value", "satisfaction_depth_score",
                                  float(block[study]["mediator_values"][label]), population))
+        # Exposure policies over k-day windows: the estimand label carries regime, k and delta
+        # (e.g. "incremental_vs_natural[k=3,delta=2]"); each window has its own population.
+        for window in block.get("long_term_regime", {}).get("windows", {}).values():
+            for outcome, values in sorted(window["estimates"].items()):
+                for estimand, value in sorted(values.items()):
+                    rows.append((matrix, "long_term_regime", estimand, outcome, float(value),
+                                 window["population_rows"]))
     return rows
 
 
@@ -365,6 +397,12 @@ def _find_truth(source: Path, explicit: Path | None) -> dict | None:
         return None  # a truth file for another archive: ignore it
     if "matrices" not in document:
         raise InputError(f"{candidate}: not a kuairec-causal ground truth file (no 'matrices')")
+    try:  # every section the warehouse reads, checked before anything is written
+        _truth_rows(document)
+        for block in document["matrices"].values():
+            block["warehouse_vars"].items()
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise InputError(f"{candidate}: incomplete ground truth file (missing or malformed {error})") from None
     return document
 
 
@@ -378,8 +416,33 @@ def _write_truth(con: duckdb.DuckDBPyConnection, document: dict | None, target: 
     return len(rows)
 
 
-def ingest_release(source: Path, raw_dir: Path, truth: Path | None = None) -> dict:
-    """Convert a release into ``raw_dir/<table>.parquet``; returns the ingest manifest."""
+def source_identity(source: Path) -> dict:
+    """What identifies the ingested input: its path, size and modification time."""
+    source = Path(source).resolve()
+    info = source.stat()
+    return {"path": str(source), "size": info.st_size, "mtime_ns": info.st_mtime_ns}
+
+
+def _enforce_contract(con: duckdb.DuckDBPyConnection, table: RawTable, target: Path, manifest: dict,
+                      max_reject_share: float) -> None:
+    """The table's declared rules (kuairec_causal.contract): stop, or move rejected rows out and count them."""
+    rejected = check_rows(con, table, target, max_reject_share)
+    if rejected:
+        manifest["rejects"][table.name] = rejected
+        manifest["rows"][table.name] -= sum(rejected.values())
+
+
+def _finish_contract(con: duckdb.DuckDBPyConnection, staging: Path, manifest: dict) -> None:
+    check_relations(con, staging)
+    manifest["rows"][REJECTS_TABLE] = write_rejects(con, staging)
+    manifest["release_window"] = {"first_date": RELEASE_WINDOW[0], "last_date": RELEASE_WINDOW[1]}
+
+
+def ingest_release(source: Path, raw_dir: Path, truth: Path | None = None,
+                   max_reject_share: float = MAX_REJECT_SHARE) -> dict:
+    """Convert a release into ``raw_dir/<table>.parquet``; returns the ingest manifest. Every table
+    is checked against the data contract (:mod:`kuairec_causal.contract`); rejected rows go to
+    ``ingest_rejects.parquet`` unless they exceed ``max_reject_share`` of a file."""
     source = Path(source).resolve()
     raw_dir = Path(raw_dir).resolve()
     members = _Members(source)
@@ -387,7 +450,8 @@ def ingest_release(source: Path, raw_dir: Path, truth: Path | None = None) -> di
         scratch = staging / ".scratch"
         scratch.mkdir()
         con = duckdb.connect(config={"threads": 2, "preserve_insertion_order": True, "memory_limit": "4GB"})
-        manifest = {"source": str(source), "kind": members.kind, "rows": {}, "skipped": []}
+        manifest: dict[str, Any] = {"source": str(source), "kind": members.kind, "rows": {}, "skipped": [],
+                                    "rejects": {}, "source_identity": source_identity(source)}
         present = [table for table in RAW_TABLES if members.has(table.member)]
         for table in RAW_TABLES:
             if table not in present:
@@ -398,12 +462,16 @@ def ingest_release(source: Path, raw_dir: Path, truth: Path | None = None) -> di
             for position, table in enumerate(present):
                 if position + 1 < len(present):
                     members.extract_ahead(present[position + 1].member, scratch)
+                target = staging / f"{table.name}.parquet"
                 with stage(f"ingest {table.member}"):
-                    manifest["rows"][table.name] = _convert(con, members, table, scratch, staging / f"{table.name}.parquet")
+                    manifest["rows"][table.name] = _convert(con, members, table, scratch, target)
+                    _enforce_contract(con, table, target, manifest, max_reject_share)
         finally:
             members.close()
+        _finish_contract(con, staging, manifest)
         document = _find_truth(source, truth)
-        manifest["rows"][GROUND_TRUTH_TABLE.name] = _write_truth(con, document, staging / f"{GROUND_TRUTH_TABLE.name}.parquet")
+        truth_file = staging / f"{GROUND_TRUTH_TABLE.name}.parquet"
+        manifest["rows"][GROUND_TRUTH_TABLE.name] = _write_truth(con, document, truth_file)
         manifest["simulated"] = document is not None
         if document is not None:
             manifest["truth"] = {"scale": document.get("scale", {}).get("name"), "seed": document.get("seed"),

@@ -1,11 +1,16 @@
 """The main job, stage by stage: data -> warehouse -> estimators -> effect tables -> report.
 
 Each stage records a fingerprint of its inputs in ``warehouse/run_state.json``; a re-run skips a
-stage whose fingerprint is unchanged (``fresh=True`` forces everything).
+stage whose fingerprint is unchanged *and* whose output is verifiably still there: the raw tables
+came from the requested source (else it is ingested again), the published marts carry the
+expected build id, the effect tables record that build and these settings (``fresh=True`` forces
+everything). So ``run`` always analyses exactly the data it was asked for, whatever was ingested
+or built by hand in between.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 import json
@@ -16,9 +21,18 @@ from pathlib import Path
 
 from kuairec_causal.config import Paths
 from kuairec_causal.errors import KuaiRecError
-from kuairec_causal.ingest import ingest_release, read_manifest
+from kuairec_causal.ingest import ingest_release, read_manifest, source_identity
 from kuairec_causal.progress import log, stage
-from kuairec_causal.store import DuckDBMartReader, MartReader, write_tables
+from kuairec_causal.store import (
+    BUILD_ID,
+    DuckDBMartReader,
+    MartReader,
+    check_effects_current,
+    copy_relations,
+    marts_build_id,
+    read_effect_builds,
+    write_tables,
+)
 from kuairec_causal.studies.common import StudyContext, StudySettings, load_truth
 from kuairec_causal.warehouse import (
     build_effects,
@@ -26,6 +40,7 @@ from kuairec_causal.warehouse import (
     build_vars,
     dbt_target,
     interaction_matrix_for_scale,
+    plan_build,
     project_files,
 )
 
@@ -89,10 +104,12 @@ def default_release_dir(paths: Paths, scale: str, seed: int) -> Path:
     return paths.data_dir / "simulated" / f"{scale}-seed{seed}"
 
 
-def _stage(state: RunState, name: str, fingerprint: str, fresh: bool, timings: dict, action: Callable[[], None]) -> bool:
-    """Run ``action`` unless its fingerprint is recorded; returns whether it ran. Fingerprints
-    chain (each stage's includes its inputs' fingerprints), so a rerun stage invalidates later ones."""
-    if not fresh and state.up_to_date(name, fingerprint):
+def _stage(state: RunState, name: str, fingerprint: str, fresh: bool, timings: dict,
+           action: Callable[[], object], still_valid: Callable[[], bool] = lambda: True) -> bool:
+    """Run ``action`` unless its fingerprint is recorded and ``still_valid()`` confirms its output;
+    returns whether it ran. Fingerprints chain (each stage's includes its inputs' fingerprints),
+    so a rerun stage invalidates later ones."""
+    if not fresh and state.up_to_date(name, fingerprint) and still_valid():
         log(f"[{time.strftime('%H:%M:%S')}] {name}: up to date, reused")
         timings[name] = 0.0
         return False
@@ -103,13 +120,15 @@ def _stage(state: RunState, name: str, fingerprint: str, fresh: bool, timings: d
 
 
 def ensure_data(paths: Paths, options: RunOptions, state: RunState, timings: dict) -> dict:
-    """Ingest the given archive, or simulate (once) and ingest the default synthetic release."""
+    """Ingest the given archive, or simulate (once) and ingest the default synthetic release. The
+    raw tables are reused only when their manifest says they came from that very file."""
     if options.archive is not None:
         source = Path(options.archive).resolve()
         if not source.exists():
-            raise KuaiRecError(f"{source}: path does not exist")
-        fingerprint = _digest(str(source), source.stat().st_size, source.stat().st_mtime_ns)
-        _stage(state, "data", fingerprint, options.fresh, timings, lambda: ingest_release(source, paths.raw_dir))
+            raise KuaiRecError(f"--archive {source}: path does not exist")
+        fingerprint = _digest(source_identity(source))
+        _stage(state, "data", fingerprint, options.fresh, timings, lambda: ingest_release(source, paths.raw_dir),
+               lambda: _ingested_from(paths, source))
     else:
         release_dir = default_release_dir(paths, options.scale, options.seed)
         archive = release_dir / "KuaiRec_synthetic.zip"
@@ -123,11 +142,30 @@ def ensure_data(paths: Paths, options: RunOptions, state: RunState, timings: dic
                 state.record("simulation", fingerprint)
             ingest_release(archive, paths.raw_dir)
 
-        _stage(state, "data", fingerprint, options.fresh, timings, simulate_and_ingest)
+        _stage(state, "data", fingerprint, options.fresh, timings, simulate_and_ingest,
+               lambda: archive.is_file() and _ingested_from(paths, archive))
     manifest = read_manifest(paths.raw_dir)
     if manifest is None:
         raise KuaiRecError(f"{paths.raw_dir}: ingest left no manifest")
     return manifest
+
+
+def _ingested_from(paths: Paths, source: Path) -> bool:
+    manifest = read_manifest(paths.raw_dir) or {}
+    return manifest.get("source_identity") == source_identity(source)
+
+
+def settings_digest(settings: StudySettings, study: str) -> str:
+    """What decides a study's effect tables besides the marts: its settings and the code."""
+    return _digest(*_code_files(Path(__file__).parent), settings.to_dict(), study)
+
+
+def published_build_id(paths: Paths) -> str | None:
+    """The build id of the published marts, or None when there is no (consistent) warehouse."""
+    try:
+        return marts_build_id(mart_reader(paths), paths.root)
+    except KuaiRecError:
+        return None
 
 
 def _code_version(package: str) -> str:
@@ -146,15 +184,18 @@ def mart_reader(paths: Paths, target: str | None = None) -> MartReader:
 
 
 def run_study(paths: Paths, name: str, settings: StudySettings, interaction_matrix: str,
-              reader: MartReader | None = None) -> dict:
+              reader: MartReader | None = None, build_id: str | None = None) -> dict:
     """Run one study on the marts (read through ``reader``, default :func:`mart_reader`) and
-    write its effect tables into the DuckDB file."""
+    write its effect tables into the DuckDB file, with the build id of the marts it read (refused
+    when the marts mix builds, or were rebuilt while the study ran)."""
     reader = reader or mart_reader(paths)
+    build_id = build_id or marts_build_id(reader, paths.root)
     context = StudyContext(reader=reader, settings=settings, interaction_matrix=interaction_matrix,
                            truth=load_truth(reader, interaction_matrix))
     module = importlib.import_module(STUDIES[name])
     tables = module.run_study(context)
-    write_tables(paths.duckdb_path, tables, replace_all_with_prefix=f"{name}_")
+    write_tables(paths.duckdb_path, tables, replace_all_with_prefix=f"{name}_",
+                 provenance=(name, build_id, settings_digest(settings, name)))
     return tables
 
 
@@ -168,13 +209,23 @@ def report_label(manifest: dict, matrix: str) -> str:
 
 
 def build_effect_tables(paths: Paths, variables: dict) -> None:
-    """The effect models and tests in the DuckDB file; for marts on another target, first a copy
-    of the marts the report reads (the report reads only the DuckDB file)."""
+    """The effect tables' dbt tests in the DuckDB file; for marts on another target, first a copy
+    of the marts the report reads (the report reads only the DuckDB file, and never writes)."""
     if dbt_target() != "duckdb":
-        from kuairec_causal.report.tables import mirror_report_inputs
+        from kuairec_causal.report.tables import warehouse_inputs
 
-        log(f"copied {len(mirror_report_inputs(mart_reader(paths), paths.duckdb_path))} report inputs into DuckDB")
+        copied = copy_relations(mart_reader(paths), paths.duckdb_path, warehouse_inputs())
+        log(f"copied {len(copied)} report inputs into DuckDB")
     build_effects(paths, variables)
+
+
+def _effects_recorded(paths: Paths, build_id: str, study: str | None = None, digest: str | None = None,
+                      tested: bool = False) -> bool:
+    builds = read_effect_builds(paths.duckdb_path)
+    rows = builds if study is None else builds[builds["study"] == study]
+    ok = len(rows) > 0 and bool((rows[BUILD_ID] == build_id).all())
+    ok = ok and (digest is None or bool((rows["settings"] == digest).all()))
+    return ok and (not tested or bool(rows["tested"].astype(bool).all()))
 
 
 def run_pipeline(options: RunOptions) -> dict:
@@ -186,25 +237,41 @@ def run_pipeline(options: RunOptions) -> dict:
     default_matrix = interaction_matrix_for_scale(options.scale) if options.archive is None else None
     variables = build_vars(paths, options.interaction_matrix or default_matrix)
     matrix = variables["interaction_matrix"]
-    warehouse_fp = _digest(manifest, variables, dbt_target(), *project_files(paths.root))
-    _stage(state, "warehouse", warehouse_fp, options.fresh, timings, lambda: build_panel(paths, variables))
-    code_fp = _digest(*_code_files(paths.root))
+    build_id = plan_build(paths, variables).build_id
+    _stage(state, "warehouse", build_id, options.fresh, timings, lambda: build_panel(paths, variables),
+           lambda: published_build_id(paths) == build_id)
     estimated_fp = []
     for name in options.studies:
-        fingerprint = _digest(warehouse_fp, code_fp, options.settings.to_dict(), name)
+        digest = settings_digest(options.settings, name)
+        fingerprint = _digest(build_id, digest)
         _stage(state, f"estimate:{name}", fingerprint, options.fresh, timings,
-               lambda name=name: run_study(paths, name, options.settings, matrix))
+               functools.partial(run_study, paths, name, options.settings, matrix, build_id=build_id),
+               functools.partial(_effects_recorded, paths, build_id, name, digest))
         estimated_fp.append(fingerprint)
     effects_fp = _digest(*estimated_fp, *project_files(paths.root))
-    _stage(state, "effects", effects_fp, options.fresh, timings, lambda: build_effect_tables(paths, variables))
+    _stage(state, "effects", effects_fp, options.fresh, timings, lambda: build_effect_tables(paths, variables),
+           lambda: _effects_recorded(paths, build_id, tested=True))
     report_dir = None
     if options.report:
         from kuairec_causal.report import build_report
 
         report_fp = _digest(effects_fp, _code_version("report"))
         report_dir = paths.reports_dir / report_label(manifest, matrix)
-        _stage(state, "report", report_fp, options.fresh or not (report_dir / "report.html").is_file(), timings,
-               lambda: build_report(paths, report_dir))
+
+        def report() -> None:
+            check_report_inputs(paths, options.studies)
+            build_report(paths, report_dir)
+
+        _stage(state, "report", report_fp, options.fresh or not (report_dir / "report.html").is_file(), timings, report)
     timings["total"] = time.perf_counter() - started
     return {"paths": paths, "timings": timings, "report_dir": report_dir, "interaction_matrix": matrix,
             "simulated": bool(manifest.get("simulated"))}
+
+
+def check_report_inputs(paths: Paths, studies: tuple[str, ...] | list[str] = tuple(STUDIES)) -> str:
+    """The report's guard: every study's effect tables present, tested and from the build of the
+    marts in the DuckDB file. Returns that build id."""
+    from kuairec_causal.report.tables import MART_TABLES, PANEL
+
+    marts = [*MART_TABLES, PANEL]
+    return check_effects_current(paths.duckdb_path, studies, marts)

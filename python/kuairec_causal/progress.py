@@ -22,20 +22,19 @@ def bars_enabled() -> bool:
     return os.environ.get("KUAIREC_PROGRESS", "1") not in {"0", "false", "no"}
 
 
+def _bar_options(desc: str, total: int | None, leave: bool) -> dict:
+    return {"desc": desc, "total": total, "leave": leave, "disable": not bars_enabled(), "file": sys.stderr,
+            "dynamic_ncols": True, "mininterval": 0.5}
+
+
+def progress_bar(total: int | None, desc: str, leave: bool = False) -> tqdm:
+    """A progress bar on stderr (disabled when bars are off); ``update(n)`` advances it."""
+    return tqdm(**_bar_options(desc, total, leave))
+
+
 def progress(iterable: Iterable[T], desc: str, total: int | None = None, leave: bool = False) -> Iterator[T]:
     """Wrap a loop in a progress bar (a no-op when bars are disabled)."""
-    return iter(
-        tqdm(
-            iterable,
-            desc=desc,
-            total=total,
-            leave=leave,
-            disable=not bars_enabled(),
-            file=sys.stderr,
-            dynamic_ncols=True,
-            mininterval=0.5,
-        )
-    )
+    return iter(tqdm(iterable, **_bar_options(desc, total, leave)))
 
 
 def log(message: str) -> None:

@@ -129,3 +129,122 @@ GROUND_TRUTH_TABLE = RawTable(
     ),
     required=False,
 )
+
+
+# -- the data contract checked at ingest (kuairec_causal.contract) ---------------------------------
+
+# The calendar window KuaiRec 2.0 declares (and the simulator writes): every date of the release
+# lies inside it, and it is the panel's calendar (dbt vars release_first_date / release_last_date).
+RELEASE_WINDOW = ("2020-07-05", "2020-09-05")
+# `timestamp` (Unix seconds, shifted to platform time) and `time` may disagree with `date` by a
+# day in the real big_matrix; more than this many days is a broken row.
+DATE_TOLERANCE_DAYS = 1
+PLATFORM_UTC_OFFSET_HOURS = 8
+# Rows the notebooks' cleaning drops (a `date` that is no calendar day parses to NaT and the row
+# leaves the user-day table) go to the rejects table; above this share of a file, ingest fails.
+MAX_REJECT_SHARE = 0.001
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One declared property of a raw table's rows, as a SQL condition that a *violating* row meets
+    (over the typed columns). ``action``: ``fail`` stops ingest, ``reject`` moves the row to the
+    rejects table (only where the notebooks' cleaning drops such a row)."""
+
+    column: str
+    violation: str  # SQL predicate, true for a bad row
+    rule: str  # the rule in words
+    action: str = "fail"
+
+
+def _non_negative(*columns: str) -> tuple[Rule, ...]:
+    return tuple(Rule(c, f'"{c}" < 0', "must be >= 0") for c in columns)
+
+
+def _not_null(*columns: str) -> tuple[Rule, ...]:
+    return tuple(Rule(c, f'"{c}" IS NULL', "must be present") for c in columns)
+
+
+def _yyyymmdd(column: str) -> str:
+    return f"try_strptime(CAST(\"{column}\" AS VARCHAR), '%Y%m%d')"
+
+
+def _window_days(expression: str, slack: int = 0) -> str:
+    first, last = RELEASE_WINDOW
+    return (f"({expression} < DATE '{first}' - INTERVAL {slack} DAY "
+            f"OR {expression} > DATE '{last}' + INTERVAL {slack} DAY)")
+
+
+def _in_window_rule(column: str) -> tuple[Rule, ...]:
+    day = f"CAST({_yyyymmdd(column)} AS DATE)"
+    return (
+        Rule(column, f'"{column}" IS NOT NULL AND {_yyyymmdd(column)} IS NULL',
+             "must be a calendar day written YYYYMMDD", action="reject"),
+        Rule(column, f"{day} IS NOT NULL AND {_window_days(day)}",
+             f"must lie in the release window {RELEASE_WINDOW[0]} .. {RELEASE_WINDOW[1]}"),
+    )
+
+
+# Local day numbers (days since 1970-01-01 in platform time), by arithmetic: converting 12.5M
+# timestamps to dates costs seconds, this costs almost nothing.
+_TIMESTAMP_DAY_NUMBER = f'floor(("timestamp" + {PLATFORM_UTC_OFFSET_HOURS * 3600}) / 86400)'
+_DATE_DAY_NUMBER = f"(epoch(CAST({_yyyymmdd('date')} AS DATE)) / 86400)"
+
+
+def _window_day_numbers(slack: int) -> tuple[int, int]:
+    import datetime as dt
+
+    first, last = (dt.date.fromisoformat(d) for d in RELEASE_WINDOW)
+    epoch = dt.date(1970, 1, 1)
+    return (first - epoch).days - slack, (last - epoch).days + slack
+
+
+_INTERACTION_RULES = (
+    *_not_null("user_id", "video_id"),
+    *_non_negative("user_id", "video_id", "play_duration", "video_duration", "watch_ratio"),
+    *_in_window_rule("date"),
+    Rule("timestamp", f'isfinite("timestamp") AND {_TIMESTAMP_DAY_NUMBER} NOT BETWEEN '
+         f'{_window_day_numbers(DATE_TOLERANCE_DAYS)[0]} AND {_window_day_numbers(DATE_TOLERANCE_DAYS)[1]}',
+         f"must fall within a day of the release window (UTC+{PLATFORM_UTC_OFFSET_HOURS})"),
+    Rule("timestamp", 'isfinite("timestamp") AND '
+         f'abs({_TIMESTAMP_DAY_NUMBER} - {_DATE_DAY_NUMBER}) > {DATE_TOLERANCE_DAYS}',
+         f"must agree with column 'date' within {DATE_TOLERANCE_DAYS} day (UTC+{PLATFORM_UTC_OFFSET_HOURS})"),
+)
+# `time` has no rule: it only stands in for a missing `date` (the staging models parse it with
+# try_cast, a bad value becomes NULL and the timestamp takes over), and reading the text column
+# alone would double the contract's cost. A `time` outside the window still cannot stretch the
+# panel: its calendar is the declared window, and the singular test
+# assert_observed_days_inside_release_window fails the build (the published warehouse untouched).
+
+ROW_RULES: dict[str, tuple[Rule, ...]] = {
+    "small_matrix": _INTERACTION_RULES,
+    "big_matrix": _INTERACTION_RULES,
+    "user_features": (
+        *_not_null("user_id"),
+        *_non_negative("user_id", "follow_user_num", "fans_user_num", "friend_user_num", "register_days"),
+        *(Rule(c, f'"{c}" NOT IN (0, 1)', "must be 0 or 1")
+          for c in ("is_lowactive_period", "is_live_streamer", "is_video_author")),
+    ),
+    "item_categories": (*_not_null("video_id"), *_non_negative("video_id")),
+    "item_daily_features": (
+        *_not_null("video_id", "date"),
+        *_non_negative("video_id", "video_duration", "show_cnt", "play_cnt", "play_user_num"),
+        *_in_window_rule("date"),
+    ),
+    "kuairec_caption_category": (*_not_null("video_id"),),
+    "social_network": (*_not_null("user_id"), *_non_negative("user_id")),
+}
+
+# Relations between tables: (table, column, referenced table, referenced column).
+RELATIONS: tuple[tuple[str, str, str, str], ...] = (
+    ("small_matrix", "user_id", "user_features", "user_id"),
+    ("small_matrix", "video_id", "item_categories", "video_id"),
+    ("big_matrix", "user_id", "user_features", "user_id"),
+    ("big_matrix", "video_id", "item_categories", "video_id"),
+    ("item_daily_features", "video_id", "item_categories", "video_id"),
+)
+# Keys that identify one row of a table.
+UNIQUE_KEYS: dict[str, tuple[str, ...]] = {
+    "user_features": ("user_id",),
+    "item_categories": ("video_id",),
+}

@@ -156,3 +156,16 @@ class SparkMartReader:
         for column in dates:
             data[column] = pd.to_datetime(data[column]).astype("datetime64[us]")
         return data
+
+    def build_ids(self, table: str) -> list[str]:
+        """The distinct build ids of a mart (computed in Spark: one row back, whatever the size)."""
+        from pyspark.errors import AnalysisException
+
+        schema, _, name = table.rpartition(".")
+        schema = schema or self.schema
+        try:
+            rows = self.session.sql(f"SELECT DISTINCT build_id FROM `{schema}`.`{name}`").collect()
+        except AnalysisException as error:
+            raise KuaiRecError(f"{schema}.{name}: {str(error).strip().splitlines()[0]} "
+                               "(rebuild with `kuairec-causal build`)") from None
+        return sorted(str(row[0]) for row in rows)

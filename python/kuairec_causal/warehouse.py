@@ -1,14 +1,22 @@
-"""Running dbt: the warehouse build, with the definitions a simulated release's truth assumes."""
+"""Running dbt: the warehouse build (write, audit, publish), with the definitions a simulated
+release's truth assumes."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from kuairec_causal.atomic import building_file, exclusive_lock, publish_file
 from kuairec_causal.config import Paths
 from kuairec_causal.errors import KuaiRecError
 from kuairec_causal.ingest import read_manifest
+from kuairec_causal.progress import log
+from kuairec_causal.snapshot import Snapshot, pin_raw_snapshot, prune_snapshots, reading
+from kuairec_causal.store import carry_over_effects, mark_tested, settle
+from kuairec_causal.vars_schema import validate_vars
 
 INTERACTION_MATRICES = ("small_matrix", "big_matrix")
 # Profile targets the warehouse (staging .. marts) can be built on; KUAIREC_DBT_TARGET picks one
@@ -35,25 +43,78 @@ def interaction_matrix_for_scale(scale: str) -> str:
 
 
 def build_vars(paths: Paths, interaction_matrix: str | None = None, overrides: dict | None = None) -> dict:
-    """dbt vars for a build: the simulated release's planted definitions (if any), the chosen
-    interaction matrix, then explicit overrides."""
+    """dbt vars for a build: the release's declared window, the simulated release's planted
+    definitions (if any), the chosen interaction matrix, then explicit overrides; every value
+    checked against the declared schema (:mod:`kuairec_causal.vars_schema`)."""
     manifest = read_manifest(paths.raw_dir)
     if manifest is None:
         raise KuaiRecError(f"{paths.raw_dir}: no raw tables; run `kuairec-causal ingest` (or `simulate`) first")
+    overrides = validate_vars(dict(overrides or {}), "--vars")
     matrix = interaction_matrix or "small_matrix"
     if matrix not in INTERACTION_MATRICES:
-        raise KuaiRecError(f"interaction matrix '{matrix}' is not one of {', '.join(INTERACTION_MATRICES)}")
+        raise KuaiRecError(f"--matrix: interaction matrix '{matrix}' is not one of {', '.join(INTERACTION_MATRICES)}")
     variables: dict = {}
+    window = manifest.get("release_window")
+    if window:
+        variables.update(release_first_date=window["first_date"], release_last_date=window["last_date"])
     if manifest.get("simulated"):
         variables.update(manifest["truth"]["warehouse_vars"][matrix])
     variables["interaction_matrix"] = matrix
-    variables.update(overrides or {})
-    return variables
+    variables.update(overrides)
+    return validate_vars(variables, "vars")
+
+
+def dbt_log_dir(paths: Paths) -> Path:
+    """Where dbt writes its log (dbt.log): $DBT_LOG_PATH, else <project>/logs."""
+    return Path(os.environ.get("DBT_LOG_PATH") or paths.root / "logs").resolve()
+
+
+def _progress_callback():
+    """A dbt event callback that draws one progress bar over the nodes of a run (dbt's own
+    console output goes to its log file only)."""
+    from kuairec_causal.progress import bars_enabled, progress_bar
+
+    state: dict = {"bar": None}
+
+    def callback(event) -> None:
+        if not bars_enabled():
+            return
+        name = event.info.name
+        if name == "LogStartLine" and state["bar"] is None:
+            state["bar"] = progress_bar(total=int(event.data.total), desc="dbt")
+        elif name in ("LogModelResult", "LogTestResult", "LogSeedResult", "LogNodeResult") and state["bar"] is not None:
+            state["bar"].update(1)
+        elif name in ("EndOfRunSummary", "FinishedRunningStats") and state["bar"] is not None:
+            state["bar"].close()
+            state["bar"] = None
+
+    return callback, state
+
+
+def _failure_detail(result) -> str:
+    """One line for the failed nodes of a dbt run: the model or the test with its model and column."""
+    failures = []
+    for r in getattr(result.result, "results", []) or []:
+        if str(r.status) not in {"error", "fail", "runtime error"}:
+            continue
+        node = r.node
+        where = ""
+        attached = getattr(node, "attached_node", None)
+        if attached:
+            where = f" on {attached.split('.')[-1]}"
+            column = getattr(node, "column_name", None)
+            where += f".{column}" if column else ""
+        message = " ".join(str(r.message or r.status).split())
+        failures.append(f"{'test ' if getattr(node, 'resource_type', '') == 'test' else ''}"
+                        f"{node.name}{where}: {message}")
+    detail = "; ".join(failures[:3]) + (f" (+{len(failures) - 3} more)" if len(failures) > 3 else "")
+    return detail
 
 
 def run_dbt(paths: Paths, arguments: list[str], variables: dict | None = None, target: str | None = None) -> None:
     """Invoke dbt in-process (``dbt <arguments>``) against this project on profile target
-    ``target`` (default :func:`dbt_target`); raise on failure."""
+    ``target`` (default :func:`dbt_target`); raise a one-line error on failure. dbt's own output
+    goes to its log file (:func:`dbt_log_dir`), whose path the error gives."""
     from dbt.cli.main import dbtRunner
 
     target = target or dbt_target()
@@ -64,24 +125,30 @@ def run_dbt(paths: Paths, arguments: list[str], variables: dict | None = None, t
 
         os.environ.update(spark.dbt_environment(paths))
         spark.get_session(paths)  # the session dbt-spark then uses (and the mart reader after it)
-    cli = [*arguments, "--project-dir", str(paths.root), "--profiles-dir", str(paths.profiles_dir), "--target", target]
+    log_dir = dbt_log_dir(paths)
+    cli = [*arguments, "--project-dir", str(paths.root), "--profiles-dir", str(paths.profiles_dir), "--target", target,
+           "--log-path", str(log_dir), "--log-level", "none", "--log-level-file", "info"]
     if variables:
         cli += ["--vars", json.dumps(variables, sort_keys=True)]
+    callback, progress_state = _progress_callback()
     try:
-        result = dbtRunner().invoke(cli)
+        result = dbtRunner(callbacks=[callback]).invoke(cli)
     finally:
+        if progress_state["bar"] is not None:
+            progress_state["bar"].close()
         _release_duckdb()
     if result.success:
         return
-    if result.exception is not None:
-        raise KuaiRecError(f"dbt {arguments[0]} failed: {str(result.exception).strip().splitlines()[0]}")
-    failures = [
-        f"{r.node.name}: {(r.message or r.status)}".splitlines()[0]
-        for r in getattr(result.result, "results", []) or []
-        if str(r.status) in {"error", "fail", "runtime error"}
-    ]
-    detail = "; ".join(failures[:3]) + (f" (+{len(failures) - 3} more)" if len(failures) > 3 else "")
-    raise KuaiRecError(f"dbt {arguments[0]} failed: {detail or 'see the dbt log above'}")
+    where = f"(dbt log: {log_dir / 'dbt.log'})"
+    exception = result.exception
+    if isinstance(exception, KeyboardInterrupt):
+        raise KeyboardInterrupt
+    if isinstance(exception, OSError):
+        raise exception
+    if exception is not None:
+        message = " ".join(str(exception).strip().split("\n")[0].split()) or type(exception).__name__
+        raise KuaiRecError(f"dbt {arguments[0]} failed: {message} {where}")
+    raise KuaiRecError(f"dbt {arguments[0]} failed: {_failure_detail(result) or 'see the log'} {where}")
 
 
 def _release_duckdb() -> None:
@@ -94,22 +161,88 @@ def _release_duckdb() -> None:
     environment = DuckDBConnectionManager._ENV
     if environment is not None:
         environment.close()
+        DuckDBConnectionManager._ENV = None
     DuckDBConnectionManager.close_all_connections()
 
 
-def build_panel(paths: Paths, variables: dict, target: str | None = None) -> None:
-    """``dbt build`` of everything up to the marts (the default selector excludes effects) on
-    ``target`` (default :func:`dbt_target`)."""
-    run_dbt(paths, ["build"], variables, target)
+def compute_build_id(snapshot_id: str, variables: dict, target: str, root: Path) -> str:
+    """Digest of what a build reads: the pinned raw snapshot, the vars, the target and the files
+    that define the warehouse. Same inputs, same id (and, builds being deterministic, the same
+    tables)."""
+    hasher = hashlib.sha256()
+    settings = {key: value for key, value in variables.items() if key != "build_id"}
+    hasher.update(json.dumps([snapshot_id, settings, target], sort_keys=True, default=str).encode())
+    for path in project_files(root):
+        hasher.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return f"b{hasher.hexdigest()[:15]}"
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    """What a build will read and the id its marts will carry."""
+
+    snapshot: Snapshot
+    variables: dict
+    target: str
+
+    @property
+    def build_id(self) -> str:
+        return self.variables["build_id"]
+
+
+def plan_build(paths: Paths, variables: dict, target: str | None = None) -> BuildPlan:
+    """Pin the raw snapshot and compute the build id (cheap when the snapshot exists)."""
+    target = target or dbt_target()
+    snapshot = pin_raw_snapshot(paths.raw_dir, paths.duckdb_path)
+    settings = {key: value for key, value in variables.items() if key != "build_id"}
+    build_id = compute_build_id(snapshot.id, settings, target, paths.root)
+    return BuildPlan(snapshot, {**settings, "build_id": build_id}, target)
+
+
+def build_panel(paths: Paths, variables: dict, target: str | None = None) -> BuildPlan:
+    """Write, audit, publish: ``dbt build`` of everything up to the marts (the default selector
+    excludes effects), with every data and unit test, on a pinned raw snapshot.
+
+    On DuckDB the build goes into a new file beside the published one, which replaces it (one
+    rename) only when every model and test passed; effect tables of the same build id are carried
+    over. A failed, killed or interrupted build leaves the published file as it was. On Spark the
+    models are rebuilt in place (see README, "Running on Spark"); the build id still tells mixed
+    marts apart."""
+    plan = plan_build(paths, variables, target)
+    with reading(plan.snapshot):
+        pinned = replace(paths, raw_dir=plan.snapshot.directory)
+        if plan.target != DUCKDB_TARGET:
+            run_dbt(pinned, ["build"], plan.variables, plan.target)
+        else:
+            with building_file(paths.duckdb_path) as building:
+                run_dbt(replace(pinned, duckdb_path=building), ["build"], plan.variables, plan.target)
+                settle(building)
+                with exclusive_lock(paths.duckdb_path):
+                    _carry_over(paths.duckdb_path, building, plan.build_id)
+                    settle(paths.duckdb_path)
+                    publish_file(building, paths.duckdb_path)
+    prune_snapshots(paths.duckdb_path, keep={plan.snapshot.id})
+    return plan
+
+
+def _carry_over(published: Path, building: Path, build_id: str) -> None:
+    """Carry the effect tables of the same build over; a published file held open for writing by
+    another program (DuckDB's lock) only costs that: the estimator stage must run again."""
+    try:
+        carry_over_effects(published, building, build_id)
+    except KuaiRecError as error:
+        log(f"effect tables not carried over ({error}); run `kuairec-causal estimate`")
 
 
 def build_effects(paths: Paths, variables: dict, marts_target: str | None = None) -> None:
-    """Expose and test the estimator stage's tables (selector ``effects``). They live in the
-    DuckDB file whichever target holds the marts; when that is another target (``marts_target``,
+    """Test the estimator stage's tables, the dbt sources effects_* (selector ``effects``).
+    They live in the DuckDB file whichever target holds the marts; when that is another target (``marts_target``,
     default :func:`dbt_target`), the effect tests that also read the marts are left out (selector
     ``effects_without_marts``)."""
     selector = "effects" if (marts_target or dbt_target()) == DUCKDB_TARGET else "effects_without_marts"
-    run_dbt(paths, ["build", "--selector", selector], variables, DUCKDB_TARGET)
+    with exclusive_lock(paths.duckdb_path):  # the raw views keep reading the build's pinned snapshot
+        run_dbt(paths, ["build", "--selector", selector], {**variables, "register_raw_tables": False}, DUCKDB_TARGET)
+        mark_tested(paths.duckdb_path)
 
 
 def project_files(root: Path) -> list[Path]:

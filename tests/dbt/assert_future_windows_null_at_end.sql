@@ -1,5 +1,5 @@
--- future_7day_* is NULL exactly on each user's last max_lead_days panel days (and
--- future_3day_* exactly on the last short_horizon_days days); never NULL elsewhere.
+-- future_<max_lead_days>day_* is NULL exactly on each user's last max_lead_days panel days (and
+-- future_<short_horizon_days>day_* exactly on the last short_horizon_days days); never NULL elsewhere.
 {%- set max_lead = var('max_lead_days') | int %}
 {%- set short_horizon = var('short_horizon_days') | int %}
 
@@ -43,8 +43,8 @@ failures as (
     from flagged
     where
         {% for suffix in ['active_days', 'interactions', 'play_duration_sec'] -%}
-            (future_7day_{{ suffix }} is null) != in_last_long_window
-            or (future_3day_{{ suffix }} is null) != in_last_short_window
+            ({{ horizon_column(suffix) }} is null) != in_last_long_window
+            or ({{ short_horizon_column(suffix) }} is null) != in_last_short_window
             {%- if not loop.last %} or {% endif %}
         {% endfor %}
 

@@ -1,5 +1,6 @@
 -- The panel is dense: exactly users x calendar days rows, every user of the chosen matrix with
--- a timed interaction, every calendar day between the first and last event date, no gaps.
+-- a timed interaction, every calendar day of the release's declared window (vars
+-- release_first_date .. release_last_date), no gaps.
 with
 
 panel as (
@@ -14,10 +15,7 @@ panel as (
 
 observed as (
 
-    select
-        count(distinct user_id) as user_count,
-        min(event_date) as first_date,
-        max(event_date) as last_date
+    select count(distinct user_id) as user_count
     from {{ ref('int_user_day_observed') }}
 
 ),
@@ -63,13 +61,13 @@ failures as (
 
     union all
 
-    select 'panel users or date range differ from the observed interactions' as failure
+    select 'panel users differ from the observed ones, or dates from the release window' as failure
     from panel_stats
     cross join observed
     where
         panel_stats.user_count != observed.user_count
-        or panel_stats.first_date != observed.first_date
-        or panel_stats.last_date != observed.last_date
+        or panel_stats.first_date != cast('{{ var("release_first_date") }}' as date)
+        or panel_stats.last_date != cast('{{ var("release_last_date") }}' as date)
 
     union all
 

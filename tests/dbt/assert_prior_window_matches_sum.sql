@@ -1,4 +1,5 @@
--- prior_3day_<x>(t) = sum of <x> over days t - history_window_days .. t - 1 (0 before the panel).
+-- prior_<history_window_days>day_<x>(t) = sum of <x> over days t - history_window_days .. t - 1
+-- (0 before the panel).
 {%- set history_window = var('history_window_days') | int %}
 
 with
@@ -15,7 +16,7 @@ recomputed as (
         today.user_id,
         today.calendar_day_index,
         {% for metric in panel_history_metrics() -%}
-            max(today.prior_3day_{{ metric }}) as prior_3day_{{ metric }},
+            max(today.{{ prior_window_column(metric) }}) as window_{{ metric }},
             coalesce(sum(earlier.{{ metric }}), 0) as recomputed_{{ metric }}
             {% if not loop.last %},{% endif %}
         {% endfor %}
@@ -35,8 +36,8 @@ failures as (
     from recomputed
     where
         {% for metric in panel_history_metrics() -%}
-            prior_3day_{{ metric }} is null
-            or abs(prior_3day_{{ metric }} - recomputed_{{ metric }})
+            window_{{ metric }} is null
+            or abs(window_{{ metric }} - recomputed_{{ metric }})
             > 1e-9 * (1 + abs(recomputed_{{ metric }}))
             {%- if not loop.last %} or {% endif %}
         {% endfor %}

@@ -1,20 +1,16 @@
 {{ config(tags=['effects']) }}
--- Every estimator of the long-term study reports the primary outcome and every secondary
--- outcome exactly once: fails for each (outcome, estimator) pair that is missing or repeated.
+-- Every estimator of the registry (seed estimator_registry) reports the primary outcome and every
+-- secondary outcome (future-window names follow the window vars) exactly once: fails for each
+-- (outcome, estimator) pair that is missing, repeated or out of the registry's display order.
 
 with
 
 expected_estimators as (
 
-    select estimator_values.estimator
-    from (
-        values
-        ('MSM, weighted'),
-        ('G-computation, linear'),
-        ('G-computation, LightGBM'),
-        ('AIPW, doubly robust'),
-        ('Naive difference in means')
-    ) as estimator_values (estimator)
+    select
+        estimator,
+        estimator_order
+    from {{ ref('estimator_registry') }}
 
 ),
 
@@ -23,10 +19,10 @@ expected_outcomes as (
     select outcome_values.outcome
     from (
         values
-        ('future_7day_interactions'),
-        ('future_7day_active_days'),
-        ('future_7day_avg_daily_interactions'),
-        ('future_7day_play_hours'),
+        ('{{ horizon_column("interactions") }}'),
+        ('{{ horizon_column("active_days") }}'),
+        ('{{ horizon_column("avg_daily_interactions") }}'),
+        ('{{ horizon_column("play_hours") }}'),
         ('outcome_log1p')
     ) as outcome_values (outcome)
 
@@ -36,7 +32,8 @@ expected as (
 
     select
         expected_outcomes.outcome,
-        expected_estimators.estimator
+        expected_estimators.estimator,
+        expected_estimators.estimator_order
     from expected_outcomes
     cross join expected_estimators
 
@@ -46,13 +43,15 @@ reported as (
 
     select
         outcome,
-        estimator
-    from {{ ref('long_term_estimator_comparison') }}
+        estimator,
+        estimator_order
+    from {{ source('effects_long_term', 'long_term_estimator_comparison') }}
     union all
     select
         outcome,
-        estimator
-    from {{ ref('long_term_secondary_outcomes') }}
+        estimator,
+        estimator_order
+    from {{ source('effects_long_term', 'long_term_secondary_outcomes') }}
 
 ),
 
@@ -67,6 +66,7 @@ counted as (
         on
             expected.outcome = reported.outcome
             and expected.estimator = reported.estimator
+            and expected.estimator_order = reported.estimator_order
     group by expected.outcome, expected.estimator
 
 )

@@ -16,8 +16,8 @@ estimates as (
         estimate,
         ci_lower,
         ci_upper,
-        outcome = 'future_7day_interactions' as outcome_ok
-    from {{ ref('long_term_estimator_comparison') }}
+        outcome = '{{ horizon_column("interactions") }}' as outcome_ok
+    from {{ source('effects_long_term', 'long_term_estimator_comparison') }}
     union all
     select
         'long_term_secondary_outcomes' as effect_table,
@@ -27,12 +27,12 @@ estimates as (
         ci_lower,
         ci_upper,
         outcome in (
-            'future_7day_active_days',
-            'future_7day_avg_daily_interactions',
-            'future_7day_play_hours',
+            '{{ horizon_column("active_days") }}',
+            '{{ horizon_column("avg_daily_interactions") }}',
+            '{{ horizon_column("play_hours") }}',
             'outcome_log1p'
         ) as outcome_ok
-    from {{ ref('long_term_secondary_outcomes') }}
+    from {{ source('effects_long_term', 'long_term_secondary_outcomes') }}
     union all
     select
         'long_term_msm_weight_sensitivity' as effect_table,
@@ -41,8 +41,8 @@ estimates as (
         estimate,
         ci_lower,
         ci_upper,
-        outcome = 'future_7day_interactions' as outcome_ok
-    from {{ ref('long_term_msm_weight_sensitivity') }}
+        outcome = '{{ horizon_column("interactions") }}' as outcome_ok
+    from {{ source('effects_long_term', 'long_term_msm_weight_sensitivity') }}
 
 )
 

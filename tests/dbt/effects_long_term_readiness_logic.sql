@@ -9,7 +9,7 @@ select
     comparison,
     passes,
     status
-from {{ ref('long_term_weight_readiness') }}
+from {{ source('effects_long_term', 'long_term_weight_readiness') }}
 where
     passes != (
         case comparison

@@ -17,7 +17,7 @@ scores as (
     select
         count(*) as n_rows,
         avg(score) as mean_score
-    from {{ ref('long_term_aipw_scores') }}
+    from {{ source('effects_long_term', 'long_term_aipw_scores') }}
 
 ),
 
@@ -26,32 +26,40 @@ weights as (
     select
         count(*) as n_rows,
         max(abs(analysis_weight - sw_logistic_clip_10)) as max_weight_gap
-    from {{ ref('long_term_propensity_scores') }}
+    from {{ source('effects_long_term', 'long_term_propensity_scores') }}
+
+),
+
+registry as (
+
+    select * from {{ ref('estimator_registry') }}
 
 ),
 
 aipw as (
 
     select
-        estimate,
-        n
-    from {{ ref('long_term_estimator_comparison') }}
-    where estimator = 'AIPW, doubly robust'
+        comparison.estimate,
+        comparison.n
+    from {{ source('effects_long_term', 'long_term_estimator_comparison') }} as comparison
+    inner join registry on comparison.estimator = registry.estimator
+    where registry.estimator_id = 'aipw'
 
 ),
 
 msm as (
 
-    select estimate
-    from {{ ref('long_term_estimator_comparison') }}
-    where estimator = 'MSM, weighted'
+    select comparison.estimate
+    from {{ source('effects_long_term', 'long_term_estimator_comparison') }} as comparison
+    inner join registry on comparison.estimator = registry.estimator
+    where registry.estimator_id = 'msm'
 
 ),
 
 sensitivity as (
 
     select estimate
-    from {{ ref('long_term_msm_weight_sensitivity') }}
+    from {{ source('effects_long_term', 'long_term_msm_weight_sensitivity') }}
     where is_analysis_weight
 
 ),

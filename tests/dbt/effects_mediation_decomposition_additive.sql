@@ -1,6 +1,8 @@
 {{ config(tags=['effects']) }}
 -- TE = NDE + NIE and TE = NDE_treated + NIE_control for every outcome of the g-formula
 -- decomposition, within 1e-9 (relative to |TE| when |TE| > 1).
+-- A check on the writer, not on the estimates: both identities hold by construction (differences of
+-- the same potential means), so this fails only when estimand rows are missing or mislabelled.
 with
 
 decomposition as (
@@ -12,7 +14,7 @@ decomposition as (
         max(case when estimand = 'NIE' then estimate end) as nie,
         max(case when estimand = 'NDE_treated' then estimate end) as nde_treated,
         max(case when estimand = 'NIE_control' then estimate end) as nie_control
-    from {{ ref('mediation_effect_decomposition') }}
+    from {{ source('effects_mediation', 'mediation_effect_decomposition') }}
     group by outcome
 
 )

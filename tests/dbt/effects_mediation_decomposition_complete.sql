@@ -38,7 +38,7 @@ actual as (
     select
         outcome,
         estimand
-    from {{ ref('mediation_effect_decomposition') }}
+    from {{ source('effects_mediation', 'mediation_effect_decomposition') }}
 
 )
 

@@ -13,7 +13,7 @@ decomposition as (
         ci_lower,
         ci_upper,
         estimand in ('CDE_low', 'CDE_high') and mediator_value is null as missing_mediator_value
-    from {{ ref('mediation_effect_decomposition') }}
+    from {{ source('effects_mediation', 'mediation_effect_decomposition') }}
 
 ),
 
@@ -26,7 +26,7 @@ paths as (
         ci_lower,
         ci_upper,
         false as missing_mediator_value
-    from {{ ref('mediation_sem_paths') }}
+    from {{ source('effects_mediation', 'mediation_sem_paths') }}
 
 ),
 

@@ -13,7 +13,7 @@ paths as (
         max(case when path_quantity = 'indirect_alpha_beta' then estimate end) as indirect,
         max(case when path_quantity = 'total_path_c_prime_plus_indirect' then estimate end) as total_path,
         max(case when path_quantity = 'total_regression_coefficient' then estimate end) as total_regression
-    from {{ ref('mediation_sem_paths') }}
+    from {{ source('effects_mediation', 'mediation_sem_paths') }}
     group by outcome
 
 )

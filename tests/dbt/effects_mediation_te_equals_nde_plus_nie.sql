@@ -3,6 +3,9 @@
 -- of the mediation study outside the decomposition (tested in
 -- effects_mediation_decomposition_additive): robustness specifications, cross-fitted effects,
 -- row-level effects, heterogeneity segments and the sensitivity curves.
+-- A check on the writer, not on the estimates: the estimators define the total as direct plus
+-- indirect, so this fails only when a table drops, misaligns or swaps the effect columns. Whether
+-- the effects are right is tested against the planted truth (tests/studies, tests/estimators).
 with
 
 effects as (
@@ -13,7 +16,7 @@ effects as (
         total_effect as total,
         direct_effect as direct,
         indirect_effect as indirect
-    from {{ ref('mediation_robustness_specifications') }}
+    from {{ source('effects_mediation', 'mediation_robustness_specifications') }}
 
     union all
 
@@ -23,7 +26,7 @@ effects as (
         total_effect as total,
         direct_effect as direct,
         indirect_effect as indirect
-    from {{ ref('mediation_crossfit_effects') }}
+    from {{ source('effects_mediation', 'mediation_crossfit_effects') }}
 
     union all
 
@@ -33,7 +36,7 @@ effects as (
         ite_total as total,
         ite_direct as direct,
         ite_indirect as indirect
-    from {{ ref('mediation_crossfit_row_effects') }}
+    from {{ source('effects_mediation', 'mediation_crossfit_row_effects') }}
 
     union all
 
@@ -43,7 +46,7 @@ effects as (
         total_effect as total,
         direct_effect as direct,
         indirect_effect as indirect
-    from {{ ref('mediation_heterogeneity') }}
+    from {{ source('effects_mediation', 'mediation_heterogeneity') }}
 
     union all
 
@@ -53,7 +56,7 @@ effects as (
         te as total,
         nde as direct,
         nie as indirect
-    from {{ ref('mediation_mo_sensitivity') }}
+    from {{ source('effects_mediation', 'mediation_mo_sensitivity') }}
 
     union all
 
@@ -63,7 +66,7 @@ effects as (
         total_effect as total,
         direct_effect as direct,
         indirect_effect as indirect
-    from {{ ref('mediation_advanced_summary') }}
+    from {{ source('effects_mediation', 'mediation_advanced_summary') }}
 
 )
 

@@ -40,8 +40,24 @@ def uncovered_numbers(markdown: str, rendered: list[str]) -> list[str]:
     return missing
 
 
+WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+         "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"]
+
+
+def parse_words(rendered: str, fmt: str) -> float:
+    """A number written in words ("seven"), or as the adjective of a follow-up window
+    ("next-week" = 7 days, "next-four-day" = 4 days)."""
+    if fmt == "horizon":
+        if rendered == "next-week":
+            return 7.0
+        rendered = rendered.removeprefix("next-").removesuffix("-day")
+    return float(WORDS.index(rendered)) if rendered in WORDS else float(rendered.replace(",", ""))
+
+
 def parse_rendered(rendered: str, fmt: str) -> tuple[float, float]:
     """The number a rendered fact shows and half a unit of its last digit (the rounding allowance)."""
+    if fmt in ("word", "horizon"):
+        return parse_words(rendered, fmt), 0.5
     text = rendered.replace(",", "")
     scale = 1.0
     if fmt == "pct":

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from summary_checks import check_facts_against_warehouse, uncovered_numbers
 
+from kuairec_causal import registry
 from kuairec_causal.report.figures import FIGURES
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -21,8 +22,8 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 def effect_tables_in_warehouse(duckdb_path: Path) -> set[str]:
     con = duckdb.connect(str(duckdb_path), read_only=True)
     try:
-        rows = con.execute("SELECT DISTINCT table_name FROM information_schema.tables WHERE table_schema IN "
-                           "('effects', 'estimator_output') AND (table_name LIKE 'long_term_%' OR "
+        rows = con.execute("SELECT DISTINCT table_name FROM information_schema.tables WHERE table_schema = "
+                           "'effects' AND (table_name LIKE 'long_term_%' OR "
                            "table_name LIKE 'mediation_%')").fetchall()
     finally:
         con.close()
@@ -30,8 +31,8 @@ def effect_tables_in_warehouse(duckdb_path: Path) -> set[str]:
 
 
 def test_every_figure_is_a_valid_png(built_report: Path):
-    from PIL import Image
     from matplotlib.image import imread
+    from PIL import Image
 
     for spec in FIGURES:
         path = built_report / "figures" / spec.file
@@ -54,8 +55,7 @@ def test_tables_mirror_every_effect_table(built_report: Path, report_warehouse):
     for name in expected:
         assert (tables / f"{name}.csv").is_file() or (tables / f"{name}.csv.gz").is_file(), f"{name}.csv missing"
     comparison = pd.read_csv(tables / "long_term_estimator_comparison.csv")
-    assert {"MSM, weighted", "G-computation, linear", "G-computation, LightGBM", "AIPW, doubly robust"} <= set(
-        comparison["estimator"])
+    assert {e.label for e in registry.estimators().values()} == set(comparison["estimator"])
     for name in ("limitations", "recommendations", "artifact_index", "summary_facts", "ground_truth"):
         assert (tables / f"{name}.csv").is_file(), name
     limitations = pd.read_csv(tables / "limitations.csv")
@@ -97,7 +97,7 @@ def test_facts_equal_the_warehouse(built_report: Path, report_warehouse):
             "med_nde_y_future_interactions_estimate", "med_nie_y_future_interactions_estimate"} <= ids
     aipw = facts.set_index("fact_id").loc["lt_aipw_estimate"]
     assert aipw["source_table"].endswith(".long_term_estimator_comparison")
-    assert '"estimator": "AIPW, doubly robust"' in aipw["row_key"]
+    assert json.loads(aipw["row_key"])["estimator"] == registry.estimator("aipw").label
 
 
 def test_summary_states_synthetic_data_and_planted_truth(built_report: Path):
@@ -109,7 +109,7 @@ def test_summary_states_synthetic_data_and_planted_truth(built_report: Path):
     assert "synthetic stand-in" in markdown
     assert "Against the planted truth" in markdown
     facts = pd.read_csv(built_report / "tables" / "summary_facts.csv")
-    truth = facts[facts["source_table"] == "staging.stg_simulation__ground_truth"]
+    truth = facts[facts["source_table"] == "marts.mart_planted_truth"]
     estimands = {json.loads(key)["estimand"] for key in truth["row_key"]}
     assert {"ATE", "TE", "NDE", "NIE"} <= estimands
 
@@ -176,9 +176,8 @@ def test_missing_effect_tables_degrade_to_notes(report_warehouse, tmp_path, monk
     from kuairec_causal.report.headline import headline
 
     paths = _altered_copy(report_warehouse, tmp_path / "degraded.duckdb",
-                          "DROP SCHEMA IF EXISTS effects CASCADE",
-                          "DROP TABLE estimator_output.long_term_estimator_comparison",
-                          "DROP TABLE estimator_output.mediation_sem_paths")
+                          "DROP TABLE effects.long_term_estimator_comparison",
+                          "DROP TABLE effects.mediation_sem_paths")
     copy = paths.duckdb_path
     keep = {"03_lt_estimator_comparison.png", "16_med_sem_path_decomposition.png", "15_med_effect_decomposition.png"}
     monkeypatch.setattr(build, "FIGURES", tuple(s for s in FIGURES if s.file in keep))
@@ -203,8 +202,7 @@ def test_missing_effect_tables_degrade_to_notes(report_warehouse, tmp_path, monk
 def test_report_without_any_effect_tables(report_warehouse, tmp_path, monkeypatch):
     import kuairec_causal.report.build as build
 
-    paths = _altered_copy(report_warehouse, tmp_path / "bare.duckdb",
-                          "DROP SCHEMA IF EXISTS effects CASCADE", "DROP SCHEMA estimator_output CASCADE")
+    paths = _altered_copy(report_warehouse, tmp_path / "bare.duckdb", "DROP SCHEMA effects CASCADE")
     monkeypatch.setattr(build, "FIGURES", FIGURES[:3])
     out = build.build_report(paths, tmp_path / "report")
     markdown = (out / "final_summary.md").read_text()
@@ -216,26 +214,44 @@ def test_report_without_any_effect_tables(report_warehouse, tmp_path, monkeypatc
     assert uncovered_numbers(markdown, facts["rendered"].tolist()) == []
 
 
-def test_mirrored_inputs_give_a_complete_report_without_the_marts(report_warehouse, tmp_path):
-    """A warehouse whose marts live on another engine (Spark): the effect tables plus the copy
-    mirror_report_inputs makes leave nothing the report reads missing, and the copies equal the
-    originals."""
-    from kuairec_causal.report.tables import load_tables, mirror_report_inputs
-    from kuairec_causal.store import DuckDBMartReader, write_tables
+def test_copied_marts_give_a_complete_report_without_the_marts(report_warehouse, tmp_path):
+    """A DuckDB file whose marts live on another engine (Spark): the effect tables plus the copy
+    the estimator stage makes of the marts the report reads (store.copy_relations over
+    report.tables.warehouse_inputs) leave nothing missing, and the copies equal the originals."""
+    from kuairec_causal.report.tables import load_tables, warehouse_inputs
+    from kuairec_causal.store import DuckDBMartReader, copy_relations, write_tables
 
     source = DuckDBMartReader(report_warehouse.duckdb_path)
     target = tmp_path / "effects-only.duckdb"
     with duckdb.connect(str(report_warehouse.duckdb_path), read_only=True) as con:
         names = [n for (n,) in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'estimator_output'").fetchall()]
-    write_tables(target, {name: source.read(f"estimator_output.{name}") for name in names})
+            "select table_name from information_schema.tables where table_schema = 'effects'").fetchall()]
+    write_tables(target, {name: source.read(f"effects.{name}") for name in names})
     before = load_tables(target)
-    assert "mart_daily_panel_summary" in before.missing and "mediation_panel" in before.missing
+    assert "mart_daily_panel_summary" in before.missing and "mart_mediation_panel" in before.missing
 
-    copied = mirror_report_inputs(source, target)
+    copied = copy_relations(source, target, warehouse_inputs())
 
-    assert "marts.mart_mediation_panel" in copied and "staging.stg_simulation__ground_truth" in copied
+    assert "marts.mart_mediation_panel" in copied and "marts.mart_planted_truth" in copied
     after, original = load_tables(target), load_tables(report_warehouse.duckdb_path)
     assert not after.missing
-    for name in ("mart_daily_panel_summary", "ground_truth", "mediation_panel", "estimand_registry"):
+    for name in ("mart_daily_panel_summary", "mart_planted_truth", "mart_mediation_panel", "mart_panel_windows"):
         pd.testing.assert_frame_equal(after.get(name), original.get(name), check_dtype=False)
+
+
+def test_the_report_reads_marts_and_effect_tables_and_never_writes(report_warehouse, tmp_path, monkeypatch):
+    """Layers: every input of the report is a mart or an effect table (nothing from staging or the
+    seeds), and building the report leaves the warehouse file byte for byte as it was."""
+    import hashlib
+
+    import kuairec_causal.report.build as build
+    from kuairec_causal.report.tables import EFFECT_SCHEMA, load_tables, warehouse_inputs
+
+    assert {schema for schema, _, _ in warehouse_inputs()} == {"marts"}
+    tables = load_tables(report_warehouse.duckdb_path)
+    assert {source.split(".")[0] for source in tables.sources.values()} == {"marts", EFFECT_SCHEMA}
+    paths = _altered_copy(report_warehouse, tmp_path / "warehouse.duckdb")
+    digest = hashlib.sha256(paths.duckdb_path.read_bytes()).hexdigest()
+    monkeypatch.setattr(build, "FIGURES", FIGURES[:2])
+    build.build_report(paths, tmp_path / "report")
+    assert hashlib.sha256(paths.duckdb_path.read_bytes()).hexdigest() == digest

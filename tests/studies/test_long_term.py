@@ -19,14 +19,16 @@ import pytest
 import yaml
 
 from kuairec_causal import estimators as est
+from kuairec_causal import registry
 from kuairec_causal.store import DuckDBMartReader
 from kuairec_causal.studies import long_term as lt
 from kuairec_causal.studies.common import StudyContext, StudySettings, load_truth
 from kuairec_causal.studies.long_term_tables import (ReadinessRules, evalue_interpretation, quantile_buckets,
                                                      weight_readiness)
+from kuairec_causal.windows import PanelWindows
 
 ROOT = Path(__file__).resolve().parents[2]
-MODELS_YAML = ROOT / "models" / "effects" / "long_term" / "_long_term__models.yml"
+SOURCES_YAML = ROOT / "models" / "effects" / "long_term" / "_long_term__sources.yml"
 FAST_BOOT = 60
 SEED = 7
 
@@ -47,8 +49,9 @@ KEYS = {
     "long_term_sensitivity": ["outcome", "estimator"],
     "long_term_run_info": ["key"],
 }
-ADJUSTED = ["MSM, weighted", "G-computation, linear", "G-computation, LightGBM", "AIPW, doubly robust"]
-NAIVE = "Naive difference in means"
+ADJUSTED = [e.label for e in registry.estimators().values() if e.adjusted]
+NAIVE = registry.estimator("naive").label
+AIPW, GCOMP_LINEAR, MSM = (registry.estimator(i).label for i in ("aipw", "gcomp_linear", "msm"))
 
 
 def _context(paths, n_boot: int, matrix: str = "small_matrix", with_truth: bool = True) -> StudyContext:
@@ -83,7 +86,7 @@ def test_planted_effect_is_covered_and_naive_difference_is_not(effects_run):
     table = effects_run["long_term_estimator_comparison"]
     truth = table["true_value"].iloc[0]
     assert np.isfinite(truth) and truth > 0 and (table["true_value"] == truth).all()
-    for estimator in ["AIPW, doubly robust", "G-computation, linear", "G-computation, LightGBM"]:
+    for estimator in [AIPW, GCOMP_LINEAR, registry.estimator("gcomp_lightgbm").label]:
         row = _row(table, estimator)
         assert row["ci_lower"] <= truth <= row["ci_upper"], (estimator, row["ci_lower"], truth, row["ci_upper"])
         assert bool(row["covers_truth"])
@@ -105,7 +108,8 @@ def test_null_world_main_intervals_cover_zero(null_run):
 
 def test_secondary_outcomes_carry_truth(effects_run):
     table = effects_run["long_term_secondary_outcomes"]
-    assert set(table["outcome"]) == set(lt.SECONDARY_OUTCOMES)
+    windows = PanelWindows.project_defaults()  # the simulated builds use the default windows
+    assert set(table["outcome"]) == set(lt.Columns.of(windows).secondary_outcomes)
     assert table["true_value"].notna().all()
     # g-computation reports intervals for every secondary outcome (the notebooks had none)
     gcomp = table[table["estimator"].str.startswith("G-computation")]
@@ -120,13 +124,12 @@ def test_secondary_outcomes_carry_truth(effects_run):
 
 def test_every_table_is_produced_with_unique_keys_and_documented_columns(effects_run):
     assert set(effects_run) == set(KEYS)
-    models = yaml.safe_load(MODELS_YAML.read_text())["models"]
-    documented = {model["name"]: [column["name"] for column in model["columns"]] for model in models}
+    tables = yaml.safe_load(SOURCES_YAML.read_text())["sources"][0]["tables"]
+    documented = {table["name"]: [column["name"] for column in table["columns"]] for table in tables}
     for name, table in effects_run.items():
         assert name.startswith("long_term_") and len(table) > 0, name
         assert not table.duplicated(KEYS[name]).any(), f"{name}: duplicate keys"
         assert list(table.columns) == documented[name], f"{name}: columns differ from the dbt YAML"
-        assert (ROOT / "models" / "effects" / "long_term" / f"{name}.sql").is_file()
 
 
 def test_table_contents_are_consistent(effects_run):
@@ -139,12 +142,12 @@ def test_table_contents_are_consistent(effects_run):
     assert list(comparison["estimator"]) == [*ADJUSTED, NAIVE]
     assert (comparison["n"] == len(scores)).all()
     assert comparison["estimate"].between(comparison["ci_lower"], comparison["ci_upper"]).all()
-    aipw = _row(comparison, "AIPW, doubly robust")
+    aipw = _row(comparison, AIPW)
     assert aipw["estimate"] == pytest.approx(effects_run["long_term_aipw_scores"]["score"].mean(), rel=1e-9)
     assert np.isfinite(aipw["analytic_std_error"])
     sensitivity = effects_run["long_term_msm_weight_sensitivity"]
     main = sensitivity[sensitivity["is_analysis_weight"]].iloc[0]
-    assert main["estimate"] == pytest.approx(_row(comparison, "MSM, weighted")["estimate"])
+    assert main["estimate"] == pytest.approx(_row(comparison, MSM)["estimate"])
     assert "refitted" in main["source"]
     segments = effects_run["long_term_segment_effects"]
     assert set(segments["segment_type"]) == {"prior_interactions_bucket", "lag_interactions_bucket",
@@ -158,7 +161,8 @@ def test_table_contents_are_consistent(effects_run):
     assert set(evalues["estimator"]) == set(ADJUSTED) and (evalues["evalue_estimate"] >= 1).all()
     info = dict(zip(effects_run["long_term_run_info"]["key"], effects_run["long_term_run_info"]["value"]))
     assert info["n_boot"] == str(FAST_BOOT) and info["rows"] == str(len(scores)) and "runtime_seconds_total" in info
-    for covariate in ["lag_1_high_watch_share", "prior_3day_high_watch_share", "prior_3day_interactions",
+    windows = PanelWindows.project_defaults()
+    for covariate in ["lag_1_high_watch_share", windows.prior("high_watch_share"), windows.prior("interactions"),
                       "lag_1_active_day", "calendar_day_index"]:
         assert covariate in info["covariates_numeric"].split(", ")
     assert "user_active_degree" in info["covariates_categorical"]
@@ -172,29 +176,33 @@ def test_msm_bootstrap_reproduces_ipw_msm(simulated_warehouse):
     logistic = lt.learners(3)["logistic"]
     weights = lt.weight_columns(panel, lt.propensity_step(panel, lt.learners(3), 3, 3))
     shared = lt.msm_step(panel, logistic, weights, 12, 3)
-    library = est.ipw_msm(panel.data, outcome=lt.PRIMARY_OUTCOME, **panel.roles, propensity_learner=logistic,
+    primary = panel.columns.primary_outcome
+    library = est.ipw_msm(panel.data, outcome=primary, **panel.roles, propensity_learner=logistic,
                           weight_spec=lt.ANALYSIS_SPEC, n_boot=12, seed=3)
-    np.testing.assert_allclose(shared.replicates[(lt.ANALYSIS_WEIGHT, lt.PRIMARY_OUTCOME)][:, 0], library.replicates,
+    np.testing.assert_allclose(shared.replicates[(lt.ANALYSIS_WEIGHT, primary)][:, 0], library.replicates,
                                rtol=1e-10, atol=1e-10)
     assert shared.main.estimate == pytest.approx(library.estimate)
 
 
 def test_average_daily_outcome_rescaling_equals_a_direct_fit(simulated_warehouse):
-    """future_7day_avg_daily_interactions is derived from the primary fits; refitting it directly
-    gives the same numbers (every estimator is equivariant to rescaling the outcome)."""
+    """The average daily plays (future_<n>day_avg_daily_interactions) are derived from the primary
+    fits; refitting them directly gives the same numbers (every estimator is equivariant to
+    rescaling the outcome)."""
     paths, _ = simulated_warehouse("tiny", SEED)
-    panel = lt.load_panel(_context(paths, 0))
-    source, factor = panel.derived[lt.AVERAGE_DAILY_OUTCOME]
-    assert source == lt.PRIMARY_OUTCOME and factor == pytest.approx(1 / 7)
+    context = _context(paths, 0)
+    panel = lt.load_panel(context)
+    primary, average_daily = panel.columns.primary_outcome, panel.columns.average_daily_outcome
+    source, factor = panel.derived[average_daily]
+    assert source == primary and factor == pytest.approx(1 / context.windows.horizon_days)
     models = lt.learners(5)
     for learner in (models["ridge"], models["lightgbm_outcome"]):
         fits = [est.g_computation(panel.data, outcome=o, **panel.roles, learner=learner, strategy="t", n_boot=5, seed=5)
-                for o in (lt.PRIMARY_OUTCOME, lt.AVERAGE_DAILY_OUTCOME)]
+                for o in (primary, average_daily)]
         assert fits[1].estimate == pytest.approx(fits[0].estimate * factor, rel=1e-6, abs=1e-9)
         np.testing.assert_allclose(fits[1].replicates, fits[0].replicates * factor, rtol=1e-6, atol=1e-9)
     fits = [est.aipw(panel.data, outcome=o, **panel.roles, outcome_learner=models["lightgbm_outcome"],
                      propensity_learner=models["logistic"], n_folds=3, n_boot=0, seed=5)
-            for o in (lt.PRIMARY_OUTCOME, lt.AVERAGE_DAILY_OUTCOME)]
+            for o in (primary, average_daily)]
     assert fits[1].effect.estimate == pytest.approx(fits[0].effect.estimate * factor, rel=1e-6, abs=1e-9)
 
 
@@ -263,23 +271,20 @@ def test_pipeline_writes_tables_and_effect_models_pass(simulated_warehouse):
     tables = pipeline.run_study(paths, "long_term", settings, "small_matrix")
     with duckdb.connect(str(paths.duckdb_path), read_only=True) as con:
         stored = {name for (name,) in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'estimator_output' "
+            "select table_name from information_schema.tables where table_schema = 'effects' "
             "and table_name like 'long_term_%'").fetchall()}
-        comparison = con.execute("select * from estimator_output.long_term_estimator_comparison").df()
+        comparison = con.execute("select * from effects.long_term_estimator_comparison").df()
     assert stored == set(tables) == set(KEYS)
     assert len(comparison) == 5 and comparison["covers_truth"].notna().all()
     _dbt_environment(paths)
     variables = build_vars(paths, "small_matrix")
-    # The long-term effect models with their generic and singular tests ...
-    run_dbt(paths, ["build", "--select", "path:models/effects/long_term path:tests/dbt/effects_long_term_*"], variables)
+    # The long-term effect sources with their generic and singular tests ...
+    run_dbt(paths, ["build", "--select", "source:effects_long_term estimator_registry "
+                                         "path:tests/dbt/effects_long_term_*"], variables)
     # ... and the whole effects stage, which also needs the other study's tables.
     if "mediation" in pipeline.STUDIES:
         pipeline.run_study(paths, "mediation", settings, "small_matrix")
     build_effects(paths, variables)
-    with duckdb.connect(str(paths.duckdb_path), read_only=True) as con:
-        view = con.execute("select estimator, estimate from effects.long_term_estimator_comparison").df()
-    merged = view.merge(comparison[["estimator", "estimate"]], on="estimator", suffixes=("_view", "_table"))
-    assert len(merged) == 5 and np.allclose(merged["estimate_view"], merged["estimate_table"], rtol=0, atol=0)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -321,11 +326,11 @@ def test_interval_coverage_over_releases(simulated_warehouse, null_effects):
     if out is not None:
         summary.to_csv(out / f"coverage_{'null' if null_effects else 'planted'}.csv", index=False)
     primary = summary[summary["outcome"] == lt.PRIMARY_OUTCOME].set_index("estimator")
-    assert primary.loc["G-computation, linear", "coverage"] >= 0.85, primary.loc["G-computation, linear"]
+    assert primary.loc[GCOMP_LINEAR, "coverage"] >= 0.85, primary.loc[GCOMP_LINEAR]
     if not null_effects:
         assert primary.loc[NAIVE, "coverage"] <= 0.1
     # AIPW averages 3 cross-fitting splits and its interval carries their spread. Measured
     # (B=100): one split with a percentile interval covered 0.75 of 20 planted releases
     # (2026-11-23); 3 splits with the normal interval 0.925 of 40 in both worlds (2026-12-01).
-    aipw = primary.loc["AIPW, doubly robust", "coverage"]
-    assert aipw >= 0.85, ("AIPW, doubly robust", aipw)
+    aipw = primary.loc[AIPW, "coverage"]
+    assert aipw >= 0.85, (AIPW, aipw)

@@ -55,9 +55,10 @@ def test_gformula_interval_coverage_over_many_releases(simulated_warehouse):
         reader = DuckDBMartReader(paths.duckdb_path)
         context = StudyContext(reader=reader, settings=StudySettings(n_boot=N_BOOT, seed=seed),
                                truth=load_truth(reader, "small_matrix"))
-        panel = diagnostics.load_panel(reader)
+        columns = spec.Columns.of(context.windows)
+        panel = diagnostics.load_panel(reader, columns)
         cde = tuple(float(v) for v in np.quantile(panel[spec.MEDIATOR], spec.CDE_QUANTILES))
-        table, _ = estimates.decomposition(panel, cde, N_BOOT, seed, mediation.truth_lookup(context), None)
+        table, _ = estimates.decomposition(panel, columns, cde, N_BOOT, seed, mediation.truth_lookup(context), None)
         frames.append(table.assign(seed=seed))
     table = coverage_table(pd.concat(frames, ignore_index=True))
     with pd.option_context("display.width", 200, "display.max_columns", 20):

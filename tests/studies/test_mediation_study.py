@@ -29,11 +29,12 @@ from kuairec_causal.studies import mediation_diagnostics as diagnostics
 from kuairec_causal.studies import mediation_estimates as estimates
 from kuairec_causal.studies import mediation_spec as spec
 from kuairec_causal.studies.common import StudyContext, StudySettings, load_truth
+from kuairec_causal.windows import PanelWindows
 
 CI_SEED = 202
 N_BOOT = 80
 MAIN = ("TE", "NDE", "NIE")
-MODELS_YAML = Path(__file__).resolve().parents[2] / "models" / "effects" / "mediation" / "_mediation__models.yml"
+SOURCES_YAML = Path(__file__).resolve().parents[2] / "models" / "effects" / "mediation" / "_mediation__sources.yml"
 
 # Key columns of every table (unique per row).
 KEYS = {
@@ -82,9 +83,10 @@ def _context(paths: Paths, n_boot: int = N_BOOT, n_folds: int = 5) -> StudyConte
 
 def _decompose(context: StudyContext) -> pd.DataFrame:
     """The study's g-formula decomposition step, alone (fast)."""
-    panel = diagnostics.load_panel(context.reader)
+    columns = spec.Columns.of(context.windows)
+    panel = diagnostics.load_panel(context.reader, columns)
     cde = tuple(float(v) for v in np.quantile(panel[spec.MEDIATOR], spec.CDE_QUANTILES))
-    table, _ = estimates.decomposition(panel, cde, context.settings.n_boot, context.settings.seed,
+    table, _ = estimates.decomposition(panel, columns, cde, context.settings.n_boot, context.settings.seed,
                                        mediation.truth_lookup(context), None)
     return table
 
@@ -199,7 +201,8 @@ def test_tables_have_the_expected_content(study_run):
     crossfit = tables["mediation_crossfit_effects"]
     assert set(zip(crossfit["outcome"], crossfit["model_family"])) == {
         (o, f) for o in (spec.PRIMARY_OUTCOME, spec.SECONDARY_OUTCOME) for f in ("linear", "lightgbm", "xgboost")}
-    assert set(tables["mediation_heterogeneity"]["segment"]) == {s for s, _, _ in spec.HETEROGENEITY_SEGMENTS}
+    segments = spec.Columns.of(PanelWindows.project_defaults()).heterogeneity_segments
+    assert set(tables["mediation_heterogeneity"]["segment"]) == {s for s, _, _ in segments}
     sem = tables["mediation_sem_paths"].set_index("path_quantity")
     assert sem.loc["total_path_c_prime_plus_indirect", "estimate"] == pytest.approx(
         sem.loc["total_regression_coefficient", "estimate"], rel=1e-6)
@@ -216,9 +219,9 @@ def test_pipeline_wrote_every_table(study_run):
     con = duckdb.connect(str(paths.duckdb_path), read_only=True)
     try:
         stored = {name for (name,) in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'estimator_output' "
+            "select table_name from information_schema.tables where table_schema = 'effects' "
             "and table_name like 'mediation_%'").fetchall()}
-        rows = con.execute("select count(*) from estimator_output.mediation_effect_decomposition").fetchone()[0]
+        rows = con.execute("select count(*) from effects.mediation_effect_decomposition").fetchone()[0]
     finally:
         con.close()
     assert stored == set(tables)
@@ -227,7 +230,7 @@ def test_pipeline_wrote_every_table(study_run):
 
 def test_every_column_is_documented(study_run):
     _, tables = study_run
-    models = {m["name"]: m for m in yaml.safe_load(MODELS_YAML.read_text())["models"]}
+    models = {m["name"]: m for m in yaml.safe_load(SOURCES_YAML.read_text())["sources"][0]["tables"]}
     assert set(models) == set(tables)
     for name, frame in tables.items():
         documented = [c["name"] for c in models[name]["columns"]]
@@ -242,19 +245,12 @@ def test_dbt_effects_build_passes(study_run, tmp_path):
     paths, _ = study_run
     os.environ["DBT_TARGET_PATH"] = str(tmp_path / "target")
     os.environ["DBT_LOG_PATH"] = str(tmp_path / "logs")
-    # Only this study's folder and singular tests: the long-term study's effect models need its own
-    # estimator tables, which this warehouse does not have.
-    run_dbt(paths, ["build", "--select", "path:models/effects/mediation", "path:tests/dbt/effects_mediation_*"],
+    # Only this study's source tests and singular tests: the long-term study's need its own
+    # estimator tables, which this warehouse does not have. run_dbt raises when a test fails.
+    run_dbt(paths, ["build", "--select", "source:effects_mediation", "path:tests/dbt/effects_mediation_*"],
             build_vars(paths, "small_matrix"))
-    con = duckdb.connect(str(paths.duckdb_path), read_only=True)
-    try:
-        views = {name for (name,) in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'effects'").fetchall()}
-        te = con.execute("select count(*) from effects.mediation_effect_decomposition where estimand = 'TE'").fetchone()
-    finally:
-        con.close()
-    assert set(mediation.TABLES) <= views
-    assert te[0] == len(spec.OUTCOMES)
+    declared = {t["name"] for t in yaml.safe_load(SOURCES_YAML.read_text())["sources"][0]["tables"]}
+    assert set(mediation.TABLES) == declared
 
 
 # ---------------------------------------------------------------------------------------------

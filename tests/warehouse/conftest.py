@@ -10,7 +10,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from dbt_invoke import DbtRun, run_dbt  # noqa: E402
-from raw_fixture import write_raw_fixture  # noqa: E402
+from raw_fixture import WINDOW_VARS, write_raw_fixture  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -25,5 +25,5 @@ def built_warehouse(raw_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     """The warehouse built once with the default vars (shared by the read-only tests)."""
     work = tmp_path_factory.mktemp("dbt_default")
     db_path = work / "kuairec.duckdb"
-    run = run_dbt(["build"], raw_dir=raw_dir, duckdb_path=db_path, work_dir=work)
+    run = run_dbt(["build"], raw_dir=raw_dir, duckdb_path=db_path, work_dir=work, window=WINDOW_VARS)
     return db_path, run

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Sequence
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -59,10 +59,12 @@ def _release_duckdb_file() -> None:
 
 def run_dbt(args: Sequence[str], *, raw_dir: str | Path, duckdb_path: str | Path,
             work_dir: str | Path, vars: dict | None = None,
-            env: dict[str, str] | None = None) -> DbtRun:
+            env: dict[str, str] | None = None, window: dict | None = None) -> DbtRun:
     """Invoke ``dbt <args>`` on this project with KUAIREC_RAW_DIR / KUAIREC_DUCKDB_PATH set.
 
-    target/ and logs/ go under work_dir so that runs never touch the checkout's own.
+    target/ and logs/ go under work_dir so that runs never touch the checkout's own. ``window``:
+    the raw data's declared calendar (vars release_first_date / release_last_date; default
+    dbt_project.yml's, KuaiRec 2.0's window).
     """
     from dbt.cli.main import dbtRunner
 
@@ -75,8 +77,8 @@ def run_dbt(args: Sequence[str], *, raw_dir: str | Path, duckdb_path: str | Path
         "--target-path", str(target_path),
         "--log-path", str(work / "logs"),
     ]
-    if vars:
-        cli += ["--vars", json.dumps(vars)]
+    if vars or window:
+        cli += ["--vars", json.dumps({**(window or {}), **(vars or {})})]
     values = {
         "KUAIREC_RAW_DIR": str(Path(raw_dir).resolve()),
         "KUAIREC_DUCKDB_PATH": str(Path(duckdb_path).resolve()),

@@ -36,6 +36,10 @@ UTC_OFFSET = dt.timedelta(hours=8)
 N_VIDEOS = 240
 N_PROFILE_USERS = 80
 N_CATEGORIES = 31
+N_DAYS = 46  # the longest table (big_matrix, item_daily_features) covers 2020-07-05 .. 2020-08-19
+# The fixture's declared calendar window (dbt vars release_first_date / release_last_date).
+WINDOW_VARS = {"release_first_date": FIRST_DAY.isoformat(),
+               "release_last_date": (FIRST_DAY + dt.timedelta(days=N_DAYS - 1)).isoformat()}
 
 
 def _local_text(moment: dt.datetime) -> str:
@@ -43,7 +47,7 @@ def _local_text(moment: dt.datetime) -> str:
 
 
 def _unix_seconds(local_moment: dt.datetime) -> float:
-    utc = (local_moment - UTC_OFFSET).replace(tzinfo=dt.timezone.utc)
+    utc = (local_moment - UTC_OFFSET).replace(tzinfo=dt.UTC)
     return round(utc.timestamp(), 3)
 
 
@@ -176,7 +180,7 @@ def _item_daily(rng: random.Random, n_days: int, video_durations: list[int]) -> 
                 "video_tag_id": video % 9, "video_tag_name": f"tag_{video % 9}",
                 "play_progress": round(rng.random(), 4),
             }
-            for name, col_type in table.columns:
+            for name, _ in table.columns:
                 if name in row:
                     continue
                 if name == "show_cnt":
@@ -242,10 +246,10 @@ def write_raw_fixture(out_dir: str | Path, seed: int = SEED) -> dict[str, int]:
     video_durations = [rng.randint(5, 60) * 1000 + rng.randint(0, 999) for _ in range(N_VIDEOS)]
     tables = {
         "small_matrix": _interactions(rng, 56, 40, 14.0, video_durations, with_quirks=True),
-        "big_matrix": _interactions(rng, 72, 46, 9.0, video_durations, with_quirks=True),
+        "big_matrix": _interactions(rng, 72, N_DAYS, 9.0, video_durations, with_quirks=True),
         "user_features": _users(rng),
         "item_categories": _item_categories(rng),
-        "item_daily_features": _item_daily(rng, 46, video_durations),
+        "item_daily_features": _item_daily(rng, N_DAYS, video_durations),
         "kuairec_caption_category": _captions(rng),
         "social_network": _social(rng),
     }

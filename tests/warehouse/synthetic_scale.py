@@ -2,8 +2,9 @@
 
 small_matrix gets 4.7 million rows (1,411 users x 3,327 videos) and big_matrix 12.5 million (7,176
 users x 10,728 videos) plus 0.5% exact duplicates, spread over 63 days with per-user inactive days;
-1 row in 50,000 has no usable time. The other tables have their real sizes. Values are pseudo-random (hash based, deterministic) and carry no signal: this is for
-speed, not for estimates.
+1 row in 50,000 has no usable time. The other tables have their real sizes. Values are
+pseudo-random (hash based, deterministic) and carry no signal: this is for speed, not for
+estimates.
 
 Usage: ``python tests/warehouse/synthetic_scale.py OUT_DIR [SMALL_ROWS] [BIG_ROWS]``
 """
@@ -26,6 +27,15 @@ N_DAYS = 63
 N_VIDEOS = 10_728
 N_USERS_BIG = 7_176
 
+
+
+def _caption_value(name: str, sql_type: str) -> str:
+    """SQL of a caption-table column: the video id, or text (with a line break in captions)."""
+    if name == "video_id":
+        return "v"
+    if sql_type != "VARCHAR":
+        return "v % 40"
+    return ("chr(10) || " if name == "caption" else "") + repr(name) + " || v"
 
 def _u(seed: int, expr: str = "i") -> str:
     """A deterministic pseudo-random integer in [0, 2^31) from `expr` and a seed."""
@@ -135,7 +145,7 @@ def write_synthetic_scale(out_dir: str | Path, small_rows: int = 4_700_000,
             else '' end || ']' as feat from range({N_VIDEOS}) as t(v)""",
         "item_daily_features": _item_daily_sql(),
         "kuairec_caption_category": "select " + ", ".join(
-            f'cast({"v" if n == "video_id" else ("chr(10) || " if n == "caption" else "") + repr(n) + " || v" if t == "VARCHAR" else "v % 40"} as {t}) as "{n}"'
+            f'cast({_caption_value(n, t)} as {t}) as "{n}"'
             for n, t in RAW_TABLES_BY_NAME["kuairec_caption_category"].columns
         ) + f" from range({N_VIDEOS}) as t(v)",
         "social_network": f"""select cast(u as bigint) as user_id,

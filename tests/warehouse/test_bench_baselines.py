@@ -18,7 +18,8 @@ KEYS = ["user_id", "event_date"]
 @pytest.fixture(scope="module")
 def extracted(tiny_release, tmp_path_factory):
     folder = tmp_path_factory.mktemp("csv")
-    return {m: extract_member(tiny_release.archive, f"{m}.csv", folder / f"{m}.csv") for m in ("small_matrix", "big_matrix")}
+    return {m: extract_member(tiny_release.archive, f"{m}.csv", folder / f"{m}.csv")
+            for m in ("small_matrix", "big_matrix")}
 
 
 def _assert_frames_close(left: pd.DataFrame, right: pd.DataFrame, columns: list[str]) -> None:

@@ -8,8 +8,8 @@ import math
 from pathlib import Path
 
 import duckdb
-
 from dbt_invoke import DbtRun, run_dbt
+from raw_fixture import WINDOW_VARS
 
 WAREHOUSE_SCHEMAS = ("staging", "intermediate", "marts", "reference")
 
@@ -85,10 +85,12 @@ def test_build_passes(built_warehouse: tuple[Path, DbtRun]) -> None:
 
 def test_second_build_is_identical(raw_dir: Path, tmp_path: Path) -> None:
     db_path = tmp_path / "kuairec.duckdb"
-    first = run_dbt(["build"], raw_dir=raw_dir, duckdb_path=db_path, work_dir=tmp_path)
+    first = run_dbt(["build"], raw_dir=raw_dir, duckdb_path=db_path, work_dir=tmp_path, window=WINDOW_VARS,
+                    vars={"build_id": "same"})  # plain dbt: one build id per invocation unless given
     _assert_passed(first)
     before = snapshot_tables(db_path)
-    second = run_dbt(["build"], raw_dir=raw_dir, duckdb_path=db_path, work_dir=tmp_path)
+    second = run_dbt(["build"], raw_dir=raw_dir, duckdb_path=db_path, work_dir=tmp_path, window=WINDOW_VARS,
+                     vars={"build_id": "same"})
     _assert_passed(second)
     after = snapshot_tables(db_path)
     assert before.keys() == after.keys()
@@ -114,7 +116,8 @@ def test_build_with_other_vars(raw_dir: Path, tmp_path: Path) -> None:
         "long_tail_quantile": 0.4,
     }
     db_path = tmp_path / "kuairec.duckdb"
-    run = run_dbt(["build"], raw_dir=raw_dir, duckdb_path=db_path, work_dir=tmp_path, vars=variables)
+    run = run_dbt(["build"], raw_dir=raw_dir, duckdb_path=db_path, work_dir=tmp_path, window=WINDOW_VARS,
+                  vars=variables)
     _assert_passed(run)
     con = duckdb.connect(str(db_path), read_only=True)
     try:

@@ -12,8 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from dbt_invoke import REPO_ROOT, DbtRun
+from raw_fixture import WINDOW_VARS
 
-from dbt_invoke import DbtRun, REPO_ROOT
+from kuairec_causal.windows import PanelWindows
 
 VARS = yaml.safe_load((REPO_ROOT / "dbt_project.yml").read_text())["vars"]
 TOL = 1e-9
@@ -105,7 +107,8 @@ def reference_panel(raw_dir: Path, matrix: str = "small_matrix") -> dict[str, pd
                                        + (1 - obs["short_abandon_share"])) / 4
 
     # dense grid and windows
-    days = pd.date_range(timed["event_date"].min(), timed["event_date"].max(), freq="D")
+    days = pd.date_range(WINDOW_VARS["release_first_date"], WINDOW_VARS["release_last_date"],
+                         freq="D")  # declared window
     users = sorted(timed["user_id"].unique())
     grid = pd.MultiIndex.from_product([users, days], names=["user_id", "event_date"]).to_frame(index=False)
     panel = grid.merge(obs.reset_index(), on=["user_id", "event_date"], how="left").fillna(0)
@@ -115,17 +118,18 @@ def reference_panel(raw_dir: Path, matrix: str = "small_matrix") -> dict[str, pd
     panel = panel.sort_values(["user_id", "calendar_day_index"]).reset_index(drop=True)
     by_user = panel.groupby("user_id")
     hist = v["history_window_days"]
+    windows = PanelWindows.from_vars(v)  # window column names follow the vars
     for x in ["active_day", "interactions", "total_play_duration_sec", "avg_watch_ratio",
               "avg_watch_ratio_capped", "high_watch_share", "complete_or_rewatch_share",
               "valid_play_share", "discovery_candidate_share", "satisfaction_depth_score"]:
         panel[f"lag_1_{x}"] = by_user[x].shift(1).fillna(0)
-        panel[f"prior_3day_{x}"] = sum(by_user[x].shift(k).fillna(0) for k in range(1, hist + 1))
+        panel[windows.prior(x)] = sum(by_user[x].shift(k).fillna(0) for k in range(1, hist + 1))
     max_lead, short = v["max_lead_days"], v["short_horizon_days"]
     for x, suffix in [("active_day", "active_days"), ("interactions", "interactions"),
                       ("total_play_duration_sec", "play_duration_sec")]:
         leads = [by_user[x].shift(-h) for h in range(1, max_lead + 1)]
-        panel[f"future_3day_{suffix}"] = sum(leads[:short])  # NaN propagates: NULL past the data
-        panel[f"future_7day_{suffix}"] = sum(leads)
+        panel[windows.short_horizon(suffix)] = sum(leads[:short])  # NaN propagates: NULL past the data
+        panel[windows.horizon(suffix)] = sum(leads)
     panel["next_day_active"] = by_user["active_day"].shift(-1)
     active_index = panel["calendar_day_index"].where(panel["active_day"] == 1)
     running_min = active_index.groupby(panel["user_id"]).cummin()  # NaN on inactive days ...
@@ -146,7 +150,7 @@ def reference_panel(raw_dir: Path, matrix: str = "small_matrix") -> dict[str, pd
 
     # metric panel
     pop_rows = panel[(panel["active_day"] == 1) & (panel["history_days"] >= v["min_history_days"])
-                     & panel["future_7day_interactions"].notna()].copy()
+                     & panel[windows.horizon("interactions")].notna()].copy()
     pop_rows["discovery_breadth_score"] = pop_rows["discovery_candidate_share"]
     pop_rows["quality_adjusted_discovery_score"] = (pop_rows["discovery_candidate_share"]
                                                     * pop_rows["satisfaction_depth_score"])
@@ -154,16 +158,16 @@ def reference_panel(raw_dir: Path, matrix: str = "small_matrix") -> dict[str, pd
     pop_rows["volume_rank"] = (rank - 1) / (len(pop_rows) - 1)
     pop_rows["shallow_click_pressure_score"] = pop_rows["volume_rank"] * (1 - pop_rows["satisfaction_depth_score"])
     pop_rows["recent_activity_score"] = (
-        0.5 * pop_rows["prior_3day_active_day"] / hist
-        + 0.5 * np.minimum(pop_rows["prior_3day_interactions"] / v["recent_activity_reference_interactions"], 1))
+        0.5 * pop_rows[windows.prior("active_day")] / hist
+        + 0.5 * np.minimum(pop_rows[windows.prior("interactions")] / v["recent_activity_reference_interactions"], 1))
     out["metric_panel"] = pop_rows
 
     rows = []
     for metric in ["discovery_breadth_score", "satisfaction_depth_score", "quality_adjusted_discovery_score",
                    "shallow_click_pressure_score", "long_tail_share", "avg_satisfaction_score"]:
         m = pop_rows[metric].rank()
-        future = abs(m.corr(pop_rows["future_7day_interactions"].rank()))
-        history = abs(m.corr(pop_rows["prior_3day_interactions"].rank()))
+        future = abs(m.corr(pop_rows[windows.horizon("interactions")].rank()))
+        history = abs(m.corr(pop_rows[windows.prior("interactions")].rank()))
         rows.append((metric, future, history, future - v["metric_history_penalty"] * history))
     out["validation"] = pd.DataFrame(rows, columns=["metric", "future", "history", "screening"])
     return out

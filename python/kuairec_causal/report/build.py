@@ -8,7 +8,8 @@
       figures/NN_*.png            one PNG per figure of :data:`~kuairec_causal.report.figures.FIGURES`
       tables/<effect table>.csv   every long_term_* / mediation_* effect table, as read
                                   (row-level tables of more than 10,000 rows as .csv.gz)
-      tables/mart_*.csv, reference_*.csv, ground_truth.csv   the other inputs (small tables)
+      tables/mart_*.csv           the marts the report read (small tables; the planted truth of
+                                  a simulated release as ground_truth.csv)
       tables/summary_facts.csv    provenance of every number in the summary
       tables/limitations.csv, recommendations.csv, report_notes.csv
       tables/artifact_index.csv   every file of the report with its type and size (itself included)
@@ -30,7 +31,7 @@ from kuairec_causal.errors import KuaiRecError
 from kuairec_causal.report.figures import DPI, FIGURES, style
 from kuairec_causal.report.html import FigureResult, missing_key_tables, render_html
 from kuairec_causal.report.narrative import build_narrative
-from kuairec_causal.report.tables import PANEL, REFERENCE_TABLES, TRUTH, MissingData, ReportTables, load_tables
+from kuairec_causal.report.tables import PANEL, TRUTH, MissingData, ReportTables, load_tables
 
 TITLE = "KuaiRec causal report: long-term effects and discovery-quality mediation"
 
@@ -83,15 +84,15 @@ def _meta(tables: ReportTables) -> str:
 def draw_figures(tables: ReportTables, folder: Path, notes: list[str]) -> list[FigureResult]:
     results = []
     for spec in FIGURES:
-        relative = f"figures/{spec.file}"
+        relative, caption = f"figures/{spec.file}", spec.caption_for(tables)
         try:
             with style():
                 figure = spec.draw(tables)
                 figure.savefig(folder / relative, dpi=DPI)
-            results.append(FigureResult(relative, spec.section, spec.title, spec.caption, folder / relative))
+            results.append(FigureResult(relative, spec.section, spec.title, caption, folder / relative))
         except MissingData as error:
             notes.append(f"figure {spec.file}: {error}")
-            results.append(FigureResult(relative, spec.section, spec.title, spec.caption, None, str(error)))
+            results.append(FigureResult(relative, spec.section, spec.title, caption, None, str(error)))
     return results
 
 
@@ -99,7 +100,7 @@ ROW_LEVEL_ROWS = 10_000  # larger effect tables are row-level and mirrored as .c
 
 
 def write_input_tables(tables: ReportTables, folder: Path) -> None:
-    """Mirror every effect table, and the small marts, seeds and planted truth the report read."""
+    """Mirror every effect table, and the small marts and planted truth the report read."""
     for name, frame in tables.frames.items():
         if name == PANEL:  # the row-level mediation panel is an input, not an effect table
             continue
@@ -107,7 +108,7 @@ def write_input_tables(tables: ReportTables, folder: Path) -> None:
             if not frame.empty:
                 frame.to_csv(folder / "ground_truth.csv", index=False)
             continue
-        file = f"reference_{name}.csv" if name in REFERENCE_TABLES else f"{name}.csv"
+        file = f"{name}.csv"
         if len(frame) > ROW_LEVEL_ROWS:  # row-level tables (scores per user-day): gzip keeps the folder small
             frame.to_csv(folder / f"{file}.gz", index=False, compression={"method": "gzip", "mtime": 0})
         else:

@@ -1,10 +1,13 @@
 """Provenance of every number the written report states.
 
 A :class:`FactBook` hands out rendered numbers (and table-derived text) only through lookups in
-the loaded tables, recording for each one the source table, the row key, the column, an optional
-aggregate, the raw value and the text as rendered. ``final_summary.md``, the limitations and the
-recommendations are written from these strings alone, so every number in them is a recorded fact;
-``tables/summary_facts.csv`` lists them and a test re-queries the warehouse to check each.
+the loaded tables: each :class:`Rendered` string carries its :class:`Fact` (source table, row
+key, column, optional aggregate, raw value, text as rendered). A fact is recorded in the book when
+its text is formatted into the report (an f-string or ``format()``), not when it is looked up, so
+the findings can fetch every number a section might need while ``tables/summary_facts.csv`` lists
+exactly the numbers the text states. ``final_summary.md``, the limitations and the recommendations
+are written from these strings alone, so every number in them is a recorded fact; a test
+re-queries the warehouse to check each.
 
 Row keys are equality filters ``{"column": value}``; ``{"column": ["!=", value]}`` excludes a value
 and ``{"column": [">", number]}`` / ``["<", number]`` compare (NULLs never match a comparison).
@@ -36,9 +39,26 @@ def _decimals(value: float, significant: int = 3, most: int = 6) -> int:
     return int(min(most, max(0, significant - 1 - math.floor(math.log10(abs(value))))))
 
 
+NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+                "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty")
+
+
+def number_word(number: int) -> str:
+    """A whole number as prose: spelled out up to twenty, digits with thousands separators above."""
+    return NUMBER_WORDS[number] if 0 <= number < len(NUMBER_WORDS) else f"{number:,}"
+
+
+def horizon_adjective(days: int) -> str:
+    """The adjective of a follow-up window of ``days`` days: ``next-week`` for seven days,
+    ``next-<n>-day`` otherwise (``next-four-day plays``)."""
+    return "next-week" if days == 7 else f"next-{number_word(days)}-day"
+
+
 def format_value(value: Any, fmt: str) -> str:
     """``num``: three significant digits (no exponent); ``pct``: a share as a percentage with three
-    significant digits; ``int``: rounded with thousands separators; ``text``: as is."""
+    significant digits; ``int``: rounded with thousands separators; ``word``: a whole number in
+    words (:func:`number_word`); ``horizon``: a number of days as the adjective of a follow-up
+    window (:func:`horizon_adjective`); ``text``: as is."""
     if fmt == "text":
         return "" if value is None else str(value)
     number = float(value)
@@ -46,6 +66,9 @@ def format_value(value: Any, fmt: str) -> str:
         return "n/a"
     if fmt == "int":
         return f"{round(number):,}"
+    if fmt in ("word", "horizon"):
+        whole = round(number)
+        return number_word(whole) if fmt == "word" else horizon_adjective(whole)
     if fmt == "pct":
         number *= 100
     decimals = _decimals(number)
@@ -53,23 +76,6 @@ def format_value(value: Any, fmt: str) -> str:
     if float(text.replace(",", "")) == 0:  # rounds to zero: no "-0.000000"
         text = "0"
     return text + ("%" if fmt == "pct" else "")
-
-
-class Rendered(str):
-    """Rendered text that remembers the fact it came from (``.value`` is the raw table value)."""
-
-    value: Any
-    fact_id: str
-
-    def __new__(cls, text: str, value: Any, fact_id: str) -> Rendered:
-        obj = super().__new__(cls, text)
-        obj.value = value
-        obj.fact_id = fact_id
-        return obj
-
-    @property
-    def number(self) -> float:
-        return float(self.value)
 
 
 @dataclass
@@ -94,6 +100,37 @@ class Fact:
         return {"fact_id": self.fact_id, "source_table": self.source_table,
                 "row_key": json.dumps(self.row_key, sort_keys=True, default=str), "column": self.column,
                 "aggregate": self.aggregate, "value": value, "format": self.format, "rendered": self.rendered}
+
+    def key(self) -> tuple:
+        return (self.source_table, json.dumps(self.row_key, sort_keys=True, default=str), self.column,
+                self.aggregate, self.format)
+
+
+class Rendered(str):
+    """Rendered text that remembers the fact it came from (``.value`` is the raw table value).
+    Formatting it into text (``f"{rendered}"``) records the fact in its book."""
+
+    value: Any
+    fact: Fact
+    book: FactBook | None
+
+    def __new__(cls, fact: Fact, book: FactBook | None) -> Rendered:
+        obj = super().__new__(cls, fact.rendered)
+        obj.value, obj.fact, obj.book = fact.value, fact, book
+        return obj
+
+    def __format__(self, spec: str) -> str:
+        if self.book is not None:
+            self.book.record(self.fact)
+        return str.__format__(str(self), spec)
+
+    @property
+    def fact_id(self) -> str:
+        return self.fact.fact_id
+
+    @property
+    def number(self) -> float:
+        return float(self.value)
 
 
 def _plain(value: Any) -> Any:
@@ -126,16 +163,19 @@ def select_rows(frame: pd.DataFrame, key: dict) -> pd.DataFrame:
 
 @dataclass
 class FactBook:
+    """Looks facts up in ``tables``; ``facts`` holds those formatted into text so far."""
+
     tables: ReportTables
     facts: dict[str, Fact] = field(default_factory=dict)
 
-    def _add(self, fact: Fact) -> Rendered:
+    def record(self, fact: Fact) -> None:
         previous = self.facts.get(fact.fact_id)
-        if previous is not None and (previous.source_table, previous.row_key, previous.column, previous.aggregate) != (
-                fact.source_table, fact.row_key, fact.column, fact.aggregate):
+        if previous is not None and previous.key() != fact.key():
             raise ValueError(f"fact id {fact.fact_id} reused for a different value")
         self.facts[fact.fact_id] = fact
-        return Rendered(fact.rendered, fact.value, fact.fact_id)
+
+    def _add(self, fact: Fact) -> Rendered:
+        return Rendered(fact, self)
 
     def row(self, table: str, key: dict) -> pd.Series:
         frame = self.tables.get(table)

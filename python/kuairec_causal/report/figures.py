@@ -20,11 +20,28 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 from matplotlib.ticker import PercentFormatter
 
-from kuairec_causal.report.narrative import (AIPW, FAMILY_WORDS, GLGBM, GLIN, LT_COMPARISON, LT_MODERATORS,
-                                             LT_OUTCOME_WORDS, LT_PRIMARY, LT_SECONDARY, LT_SEGMENTS, LT_SENSITIVITY,
-                                             LT_TRUTH_NAMES, MED_CROSSFIT, MED_DECOMPOSITION, MED_HETEROGENEITY,
-                                             MED_PRIMARY, MED_SEGMENT_WORDS, MED_SEM, MED_TRUTH_NAMES, MSM, NAIVE,
-                                             ROBUSTNESS_WORDS, SEGMENT_WORDS)
+from kuairec_causal import registry
+from kuairec_causal.report.facts import horizon_adjective
+from kuairec_causal.report.names import (
+    FAMILY_WORDS,
+    LT_COMPARISON,
+    LT_MODERATORS,
+    LT_SECONDARY,
+    LT_SEGMENTS,
+    LT_SENSITIVITY,
+    MED_CROSSFIT,
+    MED_DECOMPOSITION,
+    MED_ESTIMANDS,
+    MED_HETEROGENEITY,
+    MED_PRIMARY,
+    MED_SEGMENT_WORDS,
+    MED_SEM,
+    MED_TRUTH_NAMES,
+    ROBUSTNESS_WORDS,
+    lt_outcome_words,
+    lt_truth_names,
+    segment_words,
+)
 from kuairec_causal.report.tables import PANEL, MissingData, ReportTables
 
 DPI = 150
@@ -36,11 +53,43 @@ STYLE = {
 }
 BLUE, LIGHT_BLUE, TEAL, RED, GREY, GREEN, ORANGE = ("#2A6F97", "#61A5C2", "#2C7873", "#C8553D", "#8D99AE",
                                                     "#5C946E", "#E09F3E")
-ESTIMATOR_COLORS = {MSM: BLUE, GLIN: LIGHT_BLUE, GLGBM: TEAL, AIPW: RED, NAIVE: GREY}
+ESTIMATOR_COLORS = {"msm": BLUE, "gcomp_linear": LIGHT_BLUE, "gcomp_lightgbm": TEAL, "aipw": RED, "naive": GREY}
 EFFECT_COLORS = {"Total": BLUE, "Direct": GREEN, "Indirect": ORANGE}
 TRUTH_STYLE = {"color": "black", "linestyle": "--", "linewidth": 1.2}
 TRUTH_LABEL = "planted truth"
-TICK_NAMES = {MSM: "MSM", GLIN: "g-comp.\nlinear", GLGBM: "g-comp.\nLightGBM", AIPW: "AIPW", NAIVE: "naive"}
+
+
+def estimator_color(label: str) -> str:
+    estimator = registry.by_label(label)
+    return ESTIMATOR_COLORS.get(estimator.id, BLUE) if estimator else BLUE
+
+
+def estimator_tick(label: str) -> str:
+    """The registry's tick label on two lines (first word on the first)."""
+    estimator = registry.by_label(label)
+    return estimator.tick_label.replace(" ", "\n", 1) if estimator else short(label, 14)
+
+
+def is_naive(row: pd.Series) -> bool:
+    return flag(row, "unadjusted") or row["estimator"] == registry.estimator("naive").label
+
+
+@dataclass(frozen=True)
+class Windows:
+    """The build's windows in figure text (digits), neutral words when they are unknown."""
+
+    history: str  # "3-day" / "prior-window"
+    previous: str  # "the previous 3 days"
+    span: str  # "the next 7 days"
+    adjective: str  # "next-week"
+
+    @classmethod
+    def of(cls, tables: ReportTables) -> Windows:
+        w = tables.windows
+        if w is None:
+            return cls("history-window", "the history window", "the follow-up window", "follow-up")
+        return cls(f"{w.history_days}-day", f"the previous {w.history_days} days", f"the next {w.horizon_days} days",
+                   horizon_adjective(w.horizon_days))
 
 
 @dataclass(frozen=True)
@@ -48,8 +97,12 @@ class FigureSpec:
     file: str
     section: str  # "data", "long_term" or "mediation"
     title: str
-    caption: str
+    caption: str  # may name {span}, {previous} or {adjective} (Windows of the build)
     draw: Callable[[ReportTables], Figure]
+
+    def caption_for(self, tables: ReportTables) -> str:
+        w = Windows.of(tables)
+        return self.caption.format(span=w.span, previous=w.previous, adjective=w.adjective)
 
 
 @contextmanager
@@ -104,7 +157,7 @@ def truth_line(ax, value: float | None, horizontal=False, label: str = TRUTH_LAB
     (ax.axvline if horizontal else ax.axhline)(value, label=label, zorder=2, **TRUTH_STYLE)
 
 
-def truth_points(ax, positions, values, horizontal=False, label: str = TRUTH_LABEL, offset: float = 0.0) -> None:
+def truth_points(ax, positions, values, horizontal=False, label: str | None = TRUTH_LABEL, offset: float = 0.0) -> None:
     """Planted values as open black diamonds, drawn ``offset`` beside the estimates they belong to."""
     positions = np.asarray(positions, float) + offset
     values = np.asarray([np.nan if v is None else v for v in values], float)
@@ -126,7 +179,7 @@ def short(text: str, width: int = 38) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Data overview (notebook 001)
+# Data overview
 
 
 def daily_rates(tables: ReportTables) -> Figure:
@@ -183,26 +236,35 @@ def smd_heatmap(tables: ReportTables) -> Figure:
 
 
 # ---------------------------------------------------------------------------------------------
-# Long-term study (notebook 000 figures 01-06, plus overlap)
+# Long-term study
+
+
+def _lt_primary(tables: ReportTables) -> str:
+    primary = tables.run_info("long_term", "primary_outcome")
+    if primary is None and tables.windows is not None:
+        primary = tables.windows.horizon("interactions")
+    if primary is None:
+        raise MissingData(f"not available: primary outcome unknown ({tables.qualified('long_term_run_info')} and "
+                          f"{tables.qualified('mart_panel_windows')} missing)")
+    return primary
 
 
 def _lt_truth(tables: ReportTables, outcome: str) -> float | None:
-    name = LT_TRUTH_NAMES.get(outcome)
+    name = lt_truth_names(tables.windows).get(outcome)
     return tables.truth_value("long_term", "ATE", name) if name else None
 
 
 def lt_estimator_comparison(tables: ReportTables) -> Figure:
     frame = need(tables, LT_COMPARISON, ["outcome", "estimator", "estimate", "ci_lower", "ci_upper"])
-    primary = tables.run_info("long_term", "primary_outcome") or LT_PRIMARY
+    primary = _lt_primary(tables)
     frame = nonempty(frame[frame["outcome"] == primary], f"{LT_COMPARISON} ({primary})")
     if "estimator_order" in frame.columns:
         frame = frame.sort_values("estimator_order")
     fig, axes = new_figure(9.5, 5)
     ax = axes[0, 0]
     for i, (_, row) in enumerate(frame.iterrows()):
-        naive = flag(row, "unadjusted") or row["estimator"] == NAIVE
         draw_intervals(ax, [i], [row["estimate"]], [row["ci_lower"]], [row["ci_upper"]],
-                       ESTIMATOR_COLORS.get(row["estimator"], BLUE), filled=not naive, size=60)
+                       estimator_color(row["estimator"]), filled=not is_naive(row), size=60)
         ax.annotate(f"{row['estimate']:.3g}", (i, row["estimate"]), xytext=(9, 0), textcoords="offset points",
                     va="center", fontsize=8.5, zorder=7,
                     bbox=dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor="none", alpha=0.85))
@@ -211,7 +273,7 @@ def lt_estimator_comparison(tables: ReportTables) -> Figure:
     ax.set_xticks(range(len(frame)), [r.replace(", ", ",\n") for r in frame["estimator"]])
     ax.set_xlim(-0.6, len(frame) - 0.4)
     ax.set_title("Long-term effect of a high-watch-exposure day: estimator comparison")
-    ax.set_ylabel("Effect on plays over the next 7 days")
+    ax.set_ylabel(f"Effect on plays over {Windows.of(tables).span}")
     ax.set_xlabel("Estimator (open marker: unadjusted)")
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="best")
@@ -259,7 +321,7 @@ def lt_weight_sensitivity(tables: ReportTables) -> Figure:
                       else str(row["weight_column"]))
     ax.set_xticks(range(len(frame)), labels, rotation=35, ha="right", fontsize=8)
     ax.set_title("MSM sensitivity to the weight specification (red: analysis weight)")
-    ax.set_ylabel("Effect on plays over the next 7 days")
+    ax.set_ylabel(f"Effect on plays over {Windows.of(tables).span}")
     ax.set_xlabel("Weight specification (ESS: effective sample size as a share of rows)")
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="best")
@@ -270,6 +332,8 @@ def lt_secondary(tables: ReportTables) -> Figure:
     frame = need(tables, LT_SECONDARY, ["outcome", "estimator", "estimate", "ci_lower", "ci_upper"])
     frame = nonempty(frame, LT_SECONDARY)
     outcomes = list(dict.fromkeys(frame["outcome"]))
+    windows = Windows.of(tables)
+    words = lt_outcome_words(tables.windows, windows.span, windows.adjective)
     ncols = 2
     nrows = int(np.ceil(len(outcomes) / ncols))
     fig, axes = new_figure(11, 3.6 * nrows, nrows, ncols)
@@ -279,13 +343,12 @@ def lt_secondary(tables: ReportTables) -> Figure:
         if "estimator_order" in rows.columns:
             rows = rows.sort_values("estimator_order")
         for i, (_, row) in enumerate(rows.iterrows()):
-            naive = flag(row, "unadjusted") or row["estimator"] == NAIVE
             draw_intervals(ax, [i], [row["estimate"]], [row["ci_lower"]], [row["ci_upper"]],
-                           ESTIMATOR_COLORS.get(row["estimator"], BLUE), filled=not naive)
+                           estimator_color(row["estimator"]), filled=not is_naive(row))
         zero_line(ax)
         truth_line(ax, _lt_truth(tables, outcome))
-        ax.set_xticks(range(len(rows)), [TICK_NAMES.get(e, short(e, 14)) for e in rows["estimator"]], fontsize=8.5)
-        ax.set_title(LT_OUTCOME_WORDS.get(outcome, outcome), fontsize=10)
+        ax.set_xticks(range(len(rows)), [estimator_tick(e) for e in rows["estimator"]], fontsize=8.5)
+        ax.set_title(words.get(outcome, outcome), fontsize=10)
         ax.set_ylabel("Effect in outcome units")
         if k == 0 and ax.get_legend_handles_labels()[0]:
             ax.legend(loc="best")
@@ -311,8 +374,11 @@ def _overall_aipw(tables: ReportTables) -> float | None:
     if not tables.has(LT_COMPARISON):
         return None
     frame = tables.get(LT_COMPARISON)
-    primary = tables.run_info("long_term", "primary_outcome") or LT_PRIMARY
-    hit = frame[(frame.get("outcome") == primary) & (frame.get("estimator") == AIPW)]
+    try:
+        primary = _lt_primary(tables)
+    except MissingData:
+        return None
+    hit = frame[(frame.get("outcome") == primary) & (frame.get("estimator") == registry.estimator("aipw").label)]
     return None if hit.empty else float(hit["estimate"].iloc[0])
 
 
@@ -322,9 +388,10 @@ def lt_prior_interaction_segments(tables: ReportTables) -> Figure:
     fig, axes = new_figure(8.5, 4.8)
     ax = axes[0, 0]
     _segment_panel(ax, rows, _overall_aipw(tables))
-    ax.set_title("AIPW effects by prior 3-day plays (quartiles)")
-    ax.set_xlabel("Plays over the previous 3 days (open grey: below the size filter)")
-    ax.set_ylabel("Effect on plays over the next 7 days")
+    windows = Windows.of(tables)
+    ax.set_title(f"AIPW effects by prior {windows.history} plays (quartiles)")
+    ax.set_xlabel(f"Plays over {windows.previous} (open grey: below the size filter)")
+    ax.set_ylabel(f"Effect on plays over {windows.span}")
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="best")
     return fig
@@ -338,10 +405,12 @@ def lt_all_segments(tables: ReportTables) -> Figure:
     nrows = int(np.ceil(len(types) / ncols))
     fig, axes = new_figure(13, 3.7 * nrows, nrows, ncols)
     overall = _overall_aipw(tables)
+    history = tables.windows.history_days if tables.windows else None
+    words = segment_words(str(history) if history is not None else "several")
     for k, segment_type in enumerate(types):
         ax = axes.flat[k]
         _segment_panel(ax, frame[frame["segment_type"] == segment_type], overall)
-        ax.set_title(SEGMENT_WORDS.get(segment_type, segment_type), fontsize=9.5)
+        ax.set_title(words.get(segment_type, segment_type), fontsize=9.5)
         ax.set_ylabel("AIPW effect")
     for ax in list(axes.flat)[len(types):]:
         ax.set_visible(False)
@@ -393,13 +462,13 @@ def lt_overlap(tables: ReportTables) -> Figure:
 
 
 # ---------------------------------------------------------------------------------------------
-# Mediation study (notebooks 002, 003 and the 04/05 outputs)
+# Mediation study
 
 
 def med_design(tables: ReportTables) -> Figure:
-    nodes = need(tables, "mediation_diagram_nodes", ["node", "label", "x", "y"])
-    edges = need(tables, "mediation_diagram_edges", ["from_node", "to_node", "style"])
-    nonempty(nodes, "mediation_diagram_nodes")
+    nodes = need(tables, "mart_mediation_diagram_nodes", ["node", "label", "x", "y"])
+    edges = need(tables, "mart_mediation_diagram_edges", ["from_node", "to_node", "style"])
+    nonempty(nodes, "mart_mediation_diagram_nodes")
     fig, axes = new_figure(11, 5.6)
     ax = axes[0, 0]
     ax.set_axis_off()
@@ -480,9 +549,10 @@ def med_pathway(tables: ReportTables) -> Figure:
     frame = nonempty(frame.dropna(subset=["A_high_discovery", "M_satisfaction_depth", "Y_future_interactions"]),
                      "mart_mediation_panel")
     groups = [(0, "lower discovery", GREY), (1, "high discovery", RED)]
+    outcome_label = f"Plays over {Windows.of(tables).span} (Y)"
     fig, axes = new_figure(14, 4.6, 1, 3)
     for ax, column, label in ((axes[0, 0], "M_satisfaction_depth", "Satisfaction depth (M)"),
-                              (axes[0, 1], "Y_future_interactions", "Plays over the next 7 days (Y)")):
+                              (axes[0, 1], "Y_future_interactions", outcome_label)):
         data = [frame.loc[frame["A_high_discovery"] == g, column].astype(float).to_numpy() for g, _, _ in groups]
         box = ax.boxplot(data, showfliers=False, patch_artist=True, widths=0.55)
         for patch, (_, _, color) in zip(box["boxes"], groups):
@@ -498,7 +568,7 @@ def med_pathway(tables: ReportTables) -> Figure:
         ax.scatter(part["M_satisfaction_depth"], part["Y_future_interactions"], s=8, alpha=0.35, color=color,
                    label=label, linewidths=0)
     ax.set_xlabel("Satisfaction depth (M)")
-    ax.set_ylabel("Plays over the next 7 days (Y)")
+    ax.set_ylabel(outcome_label)
     ax.set_title("Mediator and outcome (sample of user-days)", fontsize=10.5)
     ax.legend(loc="upper left", markerscale=2.5)
     fig.suptitle("Pathway ingredients: treatment, mediator and outcome (descriptive, confounded)")
@@ -512,7 +582,7 @@ def _med_truth(tables: ReportTables, estimand: str, outcome: str) -> float | Non
 
 def med_decomposition(tables: ReportTables) -> Figure:
     frame = need(tables, MED_DECOMPOSITION, ["outcome", "estimand", "estimate", "ci_lower", "ci_upper"])
-    estimands = ["TE", "NDE", "NIE", "CDE_low", "CDE_high"]
+    estimands = list(MED_ESTIMANDS)
     frame = nonempty(frame[frame["estimand"].isin(estimands)], MED_DECOMPOSITION)
     outcomes = list(dict.fromkeys(frame["outcome"]))
     fig, axes = new_figure(5 * len(outcomes), 4.6, 1, len(outcomes))
@@ -557,14 +627,15 @@ def med_sem(tables: ReportTables) -> Figure:
     zero_line(ax, horizontal=True)
     ax.set_yticks(y, [label for _, label, _ in present])
     text = []
+    estimates = rows["estimate"].astype(float)
     for key, name in (("alpha_A_to_M", "alpha (A -> M)"), ("beta_M_to_Y", "beta (M -> Y)")):
-        if key in rows.index:
-            text.append(f"{name} = {rows.loc[key, 'estimate']:.3g}")
+        if key in estimates.index:
+            text.append(f"{name} = {estimates[key]:.3g}")
     if text:
         ax.text(0.99, 0.02, "\n".join(text), transform=ax.transAxes, ha="right", va="bottom", fontsize=8.5,
                 bbox=dict(boxstyle="round", facecolor="white", edgecolor="#cccccc"))
     ax.set_title("SEM-style path decomposition (weighted linear path model)")
-    ax.set_xlabel("Effect on plays over the next 7 days")
+    ax.set_xlabel(f"Effect on plays over {Windows.of(tables).span}")
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.14), ncol=2)
     return fig
@@ -652,7 +723,7 @@ def med_heterogeneity(tables: ReportTables) -> Figure:
         ax.set_yticks(y, [f"{v} (n={n:,})" if "user_days" in part.columns else str(v)
                           for v, n in zip(part["segment_value"], part.get("user_days", part["segment_value"]))])
         ax.set_title(MED_SEGMENT_WORDS.get(segment, segment), fontsize=10.5)
-        ax.set_xlabel("LightGBM total effect on next-week plays")
+        ax.set_xlabel(f"LightGBM total effect on {Windows.of(tables).adjective} plays")
         if ax.get_legend_handles_labels()[0]:
             ax.legend(loc="lower right")
     for ax in list(axes.flat)[len(segments):]:
@@ -699,7 +770,7 @@ def med_advanced(tables: ReportTables) -> Figure:
     zero_line(ax, horizontal=True)
     ax.set_yticks(y, [str(m).replace("_", " ") for m in rows["model_family"]])
     ax.set_title("Advanced model comparison for the discovery mediation (primary outcome)")
-    ax.set_xlabel("Effect on plays over the next 7 days (bars: estimate; line: total-effect interval)")
+    ax.set_xlabel(f"Effect on plays over {Windows.of(tables).span} (bars: estimate; line: total-effect interval)")
     ax.legend(loc="best")
     return fig
 
@@ -721,7 +792,7 @@ def med_robustness(tables: ReportTables) -> Figure:
     labels = [f"{ROBUSTNESS_WORDS.get(f, f)}: {short(s, 30)}" for f, s in zip(rows["family"], rows["specification"])]
     ax.set_yticks(y, labels, fontsize=8)
     ax.set_title("Robustness of the decomposition across specifications (primary outcome)")
-    ax.set_xlabel("Effect on plays over the next 7 days (point estimates)")
+    ax.set_xlabel(f"Effect on plays over {Windows.of(tables).span} (point estimates)")
     ax.legend(loc="best")
     return fig
 
@@ -747,7 +818,7 @@ def med_mo_sensitivity(tables: ReportTables) -> Figure:
                        label="rho where NIE = 0")
     ax.set_title("Sensitivity of the indirect effect to mediator-outcome confounding")
     ax.set_xlabel("rho: error correlation of the mediator and outcome models")
-    ax.set_ylabel("Effect on plays over the next 7 days")
+    ax.set_ylabel(f"Effect on plays over {Windows.of(tables).span}")
     ax.legend(loc="best")
     return fig
 
@@ -760,7 +831,7 @@ FIGURES: tuple[FigureSpec, ...] = (
                "Standardized mean differences of pre-treatment histories between treated and control active days "
                "(mart_pretreatment_balance): the confounding every adjusted estimator must remove.", smd_heatmap),
     FigureSpec("03_lt_estimator_comparison.png", "long_term", "Estimator comparison",
-               "Effect of a high-watch-exposure day on plays over the next 7 days: MSM, g-computation (linear, "
+               "Effect of a high-watch-exposure day on plays over {span}: MSM, g-computation (linear, "
                "LightGBM), AIPW and the naive difference, with user-cluster bootstrap intervals.",
                lt_estimator_comparison),
     FigureSpec("04_lt_covariate_balance.png", "long_term", "Covariate balance before and after weighting",
@@ -771,7 +842,7 @@ FIGURES: tuple[FigureSpec, ...] = (
     FigureSpec("06_lt_secondary_outcomes.png", "long_term", "Secondary outcomes",
                "Effects on active days, average daily plays, play hours and log plays, by estimator.", lt_secondary),
     FigureSpec("07_lt_prior_interaction_segments.png", "long_term", "AIPW effects by prior-interaction segment",
-               "AIPW effect within quartiles of plays over the previous three days.", lt_prior_interaction_segments),
+               "AIPW effect within quartiles of plays over {previous}.", lt_prior_interaction_segments),
     FigureSpec("08_lt_all_segments.png", "long_term", "AIPW effects by every segment",
                "AIPW effect within each pre-treatment segment; open grey markers fail the size filter.",
                lt_all_segments),
@@ -781,15 +852,15 @@ FIGURES: tuple[FigureSpec, ...] = (
     FigureSpec("10_lt_propensity_overlap.png", "long_term", "Propensity overlap (long-term)",
                "Propensity distributions of high-watch-exposure days and other active days.", lt_overlap),
     FigureSpec("11_med_design_diagram.png", "mediation", "Mediation design diagram",
-               "The working causal diagram, drawn from the reference seeds mediation_diagram_nodes and "
-               "mediation_diagram_edges.", med_design),
+               "The working causal diagram, drawn from mart_mediation_diagram_nodes and "
+               "mart_mediation_diagram_edges.", med_design),
     FigureSpec("12_med_propensity_overlap.png", "mediation", "Propensity overlap (mediation)",
                "Propensity distributions of high-discovery and lower-discovery days.", med_overlap),
     FigureSpec("13_med_covariate_balance.png", "mediation", "Covariate balance (mediation)",
                "Signed SMD of the most imbalanced encoded covariates, before and after capped stabilized weights.",
                med_balance),
     FigureSpec("14_med_pathway_ingredients.png", "mediation", "Treatment, mediator and outcome ingredients",
-               "Satisfaction depth and next-week plays by exposure group, and their joint distribution "
+               "Satisfaction depth and {adjective} plays by exposure group, and their joint distribution "
                "(mart_mediation_panel; descriptive).", med_pathway),
     FigureSpec("15_med_effect_decomposition.png", "mediation", "Effect decomposition",
                "TE, NDE, NIE and CDE at low and high satisfaction for each outcome, with bootstrap intervals.",

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from kuairec_causal.errors import KuaiRecError
-from kuairec_causal.report.facts import FactBook
-from kuairec_causal.report.narrative import (AIPW, LT_COMPARISON, LT_PRIMARY, LT_TRUTH_NAMES, MED_DECOMPOSITION,
-                                             MED_PRIMARY, MED_TRUTH_NAMES, Estimate)
-from kuairec_causal.report.tables import MissingData, ReportTables, load_tables
+from kuairec_causal.report import names as n
+from kuairec_causal.report import verdicts as vd
+from kuairec_causal.report.findings import Estimate, Findings, LongTermMain, MediationMain, Missing, gather
+from kuairec_causal.report.sections import interval_text
+from kuairec_causal.report.tables import ReportTables, load_tables
 
 
 def headline(paths) -> str:
@@ -21,55 +22,46 @@ def headline(paths) -> str:
 
 
 def headline_from_tables(tables: ReportTables) -> str:
-    fb = FactBook(tables)
+    findings = gather(tables)
     data = "synthetic stand-in (simulated release with planted effects)" if tables.simulated else "real KuaiRec logs"
     matrix = f", {tables.interaction_matrix}" if tables.interaction_matrix else ""
-    lines = [f"Data: {data}{matrix}"]
-    lines.append(_long_term(tables, fb))
-    lines.append(_mediation(tables, fb))
-    return "\n".join(lines)
+    return "\n".join([f"Data: {data}{matrix}", _long_term(findings), _mediation(findings)])
 
 
-def _estimate(fb: FactBook, table: str, key: dict, truth: tuple[str, str, str] | None) -> Estimate:
-    planted = fb.truth("truth", *truth) if truth else None
-    estimate = fb.value("e", table, key, "estimate")
-    if fb.has(table, key, "ci_lower") and fb.has(table, key, "ci_upper"):
-        return Estimate(str(key), estimate, fb.value("l", table, key, "ci_lower"), fb.value("u", table, key, "ci_upper"),
-                        planted)
-    return Estimate(str(key), estimate, None, None, planted)
+def _truth_note(e: Estimate) -> str:
+    covered = vd.covers_truth(e)
+    return "no interval" if covered is None else "inside the interval" if covered else "outside the interval"
 
 
-def _with_truth(e: Estimate) -> str:
-    return "" if e.truth is None else f"; planted {e.truth} ({e.truth_note()})"
-
-
-def _long_term(tables: ReportTables, fb: FactBook) -> str:
-    outcome = tables.run_info("long_term", "primary_outcome") or LT_PRIMARY
-    try:
-        e = _estimate(FactBook(tables), LT_COMPARISON, {"outcome": outcome, "estimator": AIPW},
-                      ("long_term", "ATE", LT_TRUTH_NAMES.get(outcome, "interactions")))
-    except MissingData as error:
-        return f"Long-term (AIPW): {error}"
+def _long_term(f: Findings) -> str:
+    main = f.long_term.main
+    if isinstance(main, Missing):
+        return f"Long-term (AIPW): {main.error}"
+    assert isinstance(main, LongTermMain)
+    e = main.aipw
     if not e.has_interval:
         verdict = "not computed (no bootstrap): zero cannot be excluded"
-    elif e.crosses_zero:
+    elif vd.crosses_zero(e):
         verdict = "crosses zero: no clear average effect"
     else:
-        verdict = f"excludes zero: a clear {'positive' if e.estimate.number > 0 else 'negative'} effect"
-    return (f"Long-term, AIPW effect of a high-watch-exposure day on {outcome}: {e.estimate} "
-            f"{e.interval_text()}, interval {verdict}{_with_truth(e)}")
+        verdict = f"excludes zero: a clear {'positive' if vd.positive(e) else 'negative'} effect"
+    truth = "" if e.truth is None else f"; planted {e.truth} ({_truth_note(e)})"
+    return (f"Long-term, AIPW effect of a high-watch-exposure day on {f.long_term.primary_outcome}: {e.estimate} "
+            f"{interval_text(e)}, interval {verdict}{truth}")
 
 
-def _mediation(tables: ReportTables, fb: FactBook) -> str:
-    outcome = tables.run_info("mediation", "primary_outcome") or MED_PRIMARY
+def _mediation(f: Findings) -> str:
+    main = f.mediation.main
+    if isinstance(main, Missing):
+        return f"Mediation: {main.error}"
+    assert isinstance(main, MediationMain)
     parts = []
     for estimand in ("TE", "NDE", "NIE"):
-        try:
-            e = _estimate(FactBook(tables), MED_DECOMPOSITION, {"outcome": outcome, "estimand": estimand},
-                          ("mediation", estimand, MED_TRUTH_NAMES.get(outcome, "interactions")))
-        except MissingData as error:
-            return f"Mediation: {error}"
-        flag = "no interval" if not e.has_interval else "crosses 0" if e.crosses_zero else "excludes 0"
+        e = main.estimates.get(estimand)
+        if e is None:
+            return (f"Mediation: not available: {n.MED_DECOMPOSITION} has no {estimand} row for "
+                    f"{f.mediation.primary_outcome}")
+        flag = "no interval" if not e.has_interval else "crosses 0" if vd.crosses_zero(e) else "excludes 0"
         planted = f", planted {e.truth}" if e.truth is not None else ""
-        parts.append(f"{estimand} {e.estimate} {e.interval_text()} ({flag}{planted})")
-    return f"Mediation of high discovery on {outcome} via satisfaction depth: " + "; ".join(parts)
+        parts.append(f"{estimand} {e.estimate} {interval_text(e)} ({flag}{planted})")
+    return f"Mediation of high discovery on {f.mediation.primary_outcome} via satisfaction depth: " + "; ".join(parts)

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from kuairec_causal.report.facts import horizon_adjective
 from kuairec_causal.report.tables import MissingData, ReportTables
 
 CSS = """
@@ -305,10 +306,13 @@ def figure_html(result: FigureResult) -> str:
 def render_html(*, summary_markdown: str, tables: ReportTables, figures: Sequence[FigureResult],
                 limitations: pd.DataFrame, recommendations: pd.DataFrame, title: str, meta: str,
                 notes: list[str]) -> str:
+    windows = tables.windows
+    long_term = ("Long-term study: high-watch exposure and "
+                 f"{horizon_adjective(windows.horizon_days) if windows else 'follow-up'} engagement")
     sections = [
         ("summary", "Summary"),
         ("data", "Data overview"),
-        ("long-term", "Long-term study: high-watch exposure and next-week engagement"),
+        ("long-term", long_term),
         ("mediation", "Mediation study: discovery, satisfaction depth and future value"),
         ("limitations", "Limitations and recommendations"),
         ("notes", "Availability notes"),
@@ -331,7 +335,7 @@ def render_html(*, summary_markdown: str, tables: ReportTables, figures: Sequenc
         '<section id="summary"><h2>Summary</h2><div class="summary">' + summary + "</div></section>",
         '<section id="data"><h2>Data overview</h2>' + key_tables_html(tables, "data", notes)
         + "".join(figure_html(f) for f in by_section["data"]) + "</section>",
-        '<section id="long-term"><h2>Long-term study: high-watch exposure and next-week engagement</h2>'
+        f'<section id="long-term"><h2>{html.escape(long_term)}</h2>'
         + "<h3>Key tables</h3>" + key_tables_html(tables, "long_term", notes) + "<h3>Figures</h3>"
         + "".join(figure_html(f) for f in by_section["long_term"]) + "</section>",
         '<section id="mediation"><h2>Mediation study: discovery, satisfaction depth and future value</h2>'

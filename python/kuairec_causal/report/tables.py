@@ -1,11 +1,13 @@
 """Everything the report reads, loaded once from the warehouse (read-only).
 
-Effect tables come from the estimator stage: the dbt views in schema ``effects`` when they exist
-and can be read, else the tables the studies wrote into ``estimator_output`` (table by table, so a
-study whose dbt models are not built yet still reaches the report). Marts, reference seeds and the
-simulator's planted truth are read from their own schemas. A table that cannot be read is recorded
-as missing with the reason; every consumer asks through :meth:`ReportTables.get`, which raises
-:class:`MissingData` so that a report section can degrade to a one-line note instead of failing.
+The report is a consumer of the marts and of the estimator stage's effect tables, nothing below
+them: the effect tables from schema ``effects`` (dbt sources ``effects_*``), and
+small marts for the data diagnostics, the planted truth (``mart_planted_truth``), the windows
+(``mart_panel_windows``), the estimands and the mediation diagram. A table that cannot be read is
+recorded as missing with the reason; every consumer asks through :meth:`ReportTables.get`, which
+raises :class:`MissingData` so that a report section can degrade to a one-line note instead of
+failing. The report never writes to the warehouse: :func:`warehouse_inputs` only declares what it
+reads (the estimator stage copies those marts into DuckDB when they were built on another engine).
 """
 
 from __future__ import annotations
@@ -18,23 +20,23 @@ import duckdb
 import pandas as pd
 
 from kuairec_causal.errors import KuaiRecError
+from kuairec_causal.windows import MART as WINDOWS_MART
+from kuairec_causal.windows import PanelWindows
 
-EFFECT_SCHEMAS = ("effects", "estimator_output")
+EFFECT_SCHEMA = "effects"
 EFFECT_PREFIXES = ("long_term_", "mediation_")
-# Marts the report reads whole (small diagnostic tables).
+TRUTH = "mart_planted_truth"
+PANEL = "mart_mediation_panel"
+# Marts the report reads whole (small tables).
 MART_TABLES = (
     "mart_daily_panel_summary", "mart_pretreatment_balance", "mart_naive_associations",
     "mart_treatment_definitions", "mart_panel_readiness_checks", "mart_data_quality",
-    "mart_selected_metrics", "mart_metric_validation",
+    "mart_selected_metrics", "mart_metric_validation", WINDOWS_MART, TRUTH, "mart_estimands",
+    "mart_mediation_diagram_nodes", "mart_mediation_diagram_edges",
 )
-REFERENCE_TABLES = ("estimand_registry", "mediation_diagram_nodes", "mediation_diagram_edges", "metric_roles")
-TRUTH_TABLE = "staging.stg_simulation__ground_truth"
-TRUTH = "ground_truth"
 # The row-level mediation panel is read only for the pathway-ingredients figure (a few columns).
-MEDIATION_PANEL = "marts.mart_mediation_panel"
 MEDIATION_PANEL_COLUMNS = ("user_id", "event_date", "A_high_discovery", "M_satisfaction_depth",
                            "Y_future_interactions", "Y_future_active_days", "Y_future_play_hours")
-PANEL = "mediation_panel"
 # Row-level effect tables: mirrored as CSV, never shown whole in the HTML.
 ROW_LEVEL_TABLES = ("long_term_propensity_scores", "long_term_aipw_scores", "mediation_propensity_scores",
                     "mediation_crossfit_row_effects")
@@ -46,8 +48,8 @@ class MissingData(KuaiRecError):
 
 @dataclass
 class ReportTables:
-    """Loaded tables by short name (``long_term_estimator_comparison``, ``mart_daily_panel_summary``,
-    ``estimand_registry``, ``ground_truth``, ``mediation_panel``) with where each came from."""
+    """Loaded tables by name (``long_term_estimator_comparison``, ``mart_daily_panel_summary``, ...)
+    with where each came from."""
 
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)  # short name -> schema.table
@@ -71,15 +73,9 @@ class ReportTables:
         if name in self.sources:
             return self.sources[name]
         if name.startswith(EFFECT_PREFIXES):
-            return f"effects.{name}"
+            return f"{EFFECT_SCHEMA}.{name}"
         if name.startswith("mart_"):
             return f"marts.{name}"
-        if name in REFERENCE_TABLES:
-            return f"reference.{name}"
-        if name == TRUTH:
-            return TRUTH_TABLE
-        if name == PANEL:
-            return MEDIATION_PANEL
         return name
 
     def effect_tables(self) -> list[str]:
@@ -113,6 +109,17 @@ class ReportTables:
         """True when the warehouse holds a synthetic release (its planted truth is non-empty)."""
         truth = self.frames.get(TRUTH)
         return truth is not None and not truth.empty
+
+    @property
+    def windows(self) -> PanelWindows | None:
+        """The panel windows of the build (None when mart_panel_windows is not available)."""
+        frame = self.frames.get(WINDOWS_MART)
+        if frame is None:
+            return None
+        try:
+            return PanelWindows.from_frame(frame, self.qualified(WINDOWS_MART))
+        except KuaiRecError:
+            return None
 
     def truth_rows(self) -> pd.DataFrame:
         """Planted truth of this run's interaction matrix (empty for real data)."""
@@ -160,36 +167,20 @@ def load_tables(duckdb_path: Path) -> ReportTables:
         raise KuaiRecError(f"{duckdb_path}: cannot open the warehouse read-only: {error}") from None
     try:
         existing = _existing_tables(con)
-        names = sorted({n for schema in EFFECT_SCHEMAS for n in existing.get(schema, ())
-                        if n.startswith(EFFECT_PREFIXES)})
-        for name in names:
-            errors = []
-            for schema in EFFECT_SCHEMAS:
-                if name not in existing.get(schema, ()):
-                    continue
-                try:
-                    tables.frames[name] = _read(con, schema, name)
-                    tables.sources[name] = f"{schema}.{name}"
-                    break
-                except duckdb.Error as error:  # e.g. a stale view over a dropped table
-                    errors.append(f"{schema}.{name}: {str(error).splitlines()[0]}")
-            else:
-                tables.missing[name] = "; ".join(errors)
-        for short, schema, name, columns in warehouse_inputs():
-            _load_one(con, existing, tables, short, schema, name, columns)
+        effects = sorted(n for n in existing.get(EFFECT_SCHEMA, ()) if n.startswith(EFFECT_PREFIXES))
+        for name in effects:
+            _load_one(con, existing, tables, name, EFFECT_SCHEMA, name)
+        for schema, name, columns in warehouse_inputs():
+            _load_one(con, existing, tables, name, schema, name, columns)
     finally:
         con.close()
     return tables
 
 
-def warehouse_inputs() -> list[tuple[str, str, str, tuple[str, ...] | None]]:
-    """The tables besides the effect tables that the report reads: (short name, schema, table,
-    columns or None for all) for the marts, reference seeds, planted truth and analysis panel."""
-    inputs = [(name, "marts", name, None) for name in MART_TABLES]
-    inputs += [(name, "reference", name, None) for name in REFERENCE_TABLES]
-    inputs.append((TRUTH, *TRUTH_TABLE.split("."), None))
-    inputs.append((PANEL, *MEDIATION_PANEL.split("."), MEDIATION_PANEL_COLUMNS))
-    return inputs
+def warehouse_inputs() -> list[tuple[str, str, tuple[str, ...] | None]]:
+    """The marts the report reads besides the effect tables: (schema, table, columns or None for
+    all). All are small (diagnostic tables, a few columns of the mediation panel)."""
+    return [*(("marts", name, None) for name in MART_TABLES), ("marts", PANEL, MEDIATION_PANEL_COLUMNS)]
 
 
 def _load_one(con, existing, tables: ReportTables, short: str, schema: str, name: str,
@@ -202,22 +193,3 @@ def _load_one(con, existing, tables: ReportTables, short: str, schema: str, name
         tables.frames[short] = _read(con, schema, name, columns)
     except duckdb.Error as error:
         tables.missing[short] = str(error).splitlines()[0]
-
-
-def mirror_report_inputs(reader, duckdb_path: Path) -> list[str]:
-    """Copy the marts, reference seeds and planted truth the report reads from another engine's
-    warehouse (``reader``: e.g. :class:`kuairec_causal.spark.SparkMartReader`) into the DuckDB file
-    beside the effect tables, so the report of a Spark-built warehouse is complete. All of them are
-    small (diagnostic tables, a few columns of the analysis panel). Returns the tables copied; a
-    table the other warehouse lacks is skipped (the report notes it as missing)."""
-    from kuairec_causal.store import write_tables
-
-    by_schema: dict[str, dict[str, pd.DataFrame]] = {}
-    for _, schema, name, columns in warehouse_inputs():
-        try:
-            by_schema.setdefault(schema, {})[name] = reader.read(f"{schema}.{name}", columns)
-        except KuaiRecError:
-            continue
-    for schema, frames in by_schema.items():
-        write_tables(duckdb_path, frames, schema=schema)
-    return [f"{schema}.{name}" for schema, frames in by_schema.items() for name in frames]

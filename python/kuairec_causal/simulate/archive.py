@@ -61,7 +61,8 @@ def _add_file(archive: zipfile.ZipFile, name: str, source: Path, compress: int) 
         shutil.copyfileobj(src, dst, CHUNK)
 
 
-def build_nested_archive(data_files: dict[str, Path], loose_files: dict[str, Path], destination: Path, scratch: Path) -> None:
+def build_nested_archive(data_files: dict[str, Path], loose_files: dict[str, Path], destination: Path,
+                         scratch: Path) -> None:
     """``data_files``: member file name -> CSV on disk (goes under ``KuaiRec 2.0/data/``)."""
     inner = scratch / "KuaiRec.zip"
     with zipfile.ZipFile(inner, "w") as archive:

@@ -22,8 +22,10 @@ FIRST_DATE = pd.Timestamp("2020-07-05")
 ACTIVE_DEGREES = np.array(["full_active", "high_active", "middle_active", "UNKNOWN"])
 ACTIVE_DEGREE_SHARES = np.array([0.76, 0.17, 0.05, 0.02])
 
-FOLLOW_BINS = ([0, 1, 11, 51, 101, 151, 251, 501], ["0", "(0,10]", "(10,50]", "(50,100]", "(100,150]", "(150,250]", "(250,500]", "500+"])
-FANS_BINS = ([0, 1, 10, 100, 1000, 5000, 10000], ["0", "[1,10)", "[10,100)", "[100,1k)", "[1k,5k)", "[5k,1w)", "[1w,10w)"])
+FOLLOW_BINS = ([0, 1, 11, 51, 101, 151, 251, 501],
+               ["0", "(0,10]", "(10,50]", "(50,100]", "(100,150]", "(150,250]", "(250,500]", "500+"])
+FANS_BINS = ([0, 1, 10, 100, 1000, 5000, 10000],
+             ["0", "[1,10)", "[10,100)", "[100,1k)", "[1k,5k)", "[5k,1w)", "[1w,10w)"])
 FRIEND_BINS = ([0, 1, 5, 30, 60, 120, 250], ["0", "[1,5)", "[5,30)", "[30,60)", "[60,120)", "[120,250)", "250+"])
 REGISTER_BINS = ([0, 31, 61, 91, 181, 366, 731], ["15-30", "31-60", "61-90", "91-180", "181-365", "366-730", "730+"])
 
@@ -66,7 +68,8 @@ def build_users(scale: Scale, seed: int) -> pd.DataFrame:
     rng = stream(seed, "users")
     n = scale.n_users
     degree = rng.choice(len(ACTIVE_DEGREES), size=n, p=ACTIVE_DEGREE_SHARES)
-    degree[rng.choice(n, size=len(ACTIVE_DEGREES), replace=False)] = np.arange(len(ACTIVE_DEGREES))  # every level occurs
+    # every level occurs
+    degree[rng.choice(n, size=len(ACTIVE_DEGREES), replace=False)] = np.arange(len(ACTIVE_DEGREES))
     follow = np.floor(rng.lognormal(3.0, 1.4, n)).astype(int) * (rng.random(n) > 0.06)
     fans = np.floor(rng.lognormal(1.2, 1.6, n)).astype(int) * (rng.random(n) > 0.25)
     friend = np.floor(rng.lognormal(0.8, 1.2, n)).astype(int) * (rng.random(n) > 0.35)
@@ -167,7 +170,8 @@ def build_item_daily(scale: Scale, videos: pd.DataFrame, seed: int) -> pd.DataFr
     start = np.maximum(videos["upload_day"].to_numpy(), 0)
     days_per_video = scale.n_days - start
     video_index = np.repeat(np.arange(len(videos)), days_per_video)
-    day = start[video_index] + (np.arange(len(video_index)) - np.repeat(np.cumsum(days_per_video) - days_per_video, days_per_video))
+    offsets = np.arange(len(video_index)) - np.repeat(np.cumsum(days_per_video) - days_per_video, days_per_video)
+    day = start[video_index] + offsets
     age = day - videos["upload_day"].to_numpy()[video_index]
     level = 10 ** videos["log10_popularity"].to_numpy()[video_index]
     show = np.floor(level * np.exp(-0.03 * np.minimum(age, 60)) * rng.lognormal(0, 0.5, len(day))).astype(np.int64)
@@ -192,8 +196,10 @@ def build_item_daily(scale: Scale, videos: pd.DataFrame, seed: int) -> pd.DataFr
             "date": (FIRST_DATE + pd.to_timedelta(day, unit="D")).strftime("%Y%m%d").astype(int),
             "author_id": videos["author_id"].to_numpy()[video_index],
             "video_type": videos["video_type"].to_numpy()[video_index],
-            "upload_dt": (FIRST_DATE + pd.to_timedelta(videos["upload_day"].to_numpy()[video_index], unit="D")).strftime("%Y-%m-%d"),
-            "upload_type": rng.choice(["ShortImport", "Web", "PictureSet", "LongImport"], len(day), p=[0.8, 0.1, 0.06, 0.04]),
+            "upload_dt": (FIRST_DATE + pd.to_timedelta(videos["upload_day"].to_numpy()[video_index],
+                                                       unit="D")).strftime("%Y-%m-%d"),
+            "upload_type": rng.choice(["ShortImport", "Web", "PictureSet", "LongImport"], len(day),
+                                      p=[0.8, 0.1, 0.06, 0.04]),
             "visible_status": "public",
             "video_duration": videos["duration_ms"].to_numpy()[video_index].astype(float),
             "video_width": videos["video_width"].to_numpy()[video_index],
@@ -250,7 +256,8 @@ def build_item_daily(scale: Scale, videos: pd.DataFrame, seed: int) -> pd.DataFr
     )
     # collect_* were logged only from mid-July: missing for about a fifth of item-day rows.
     collect_missing = day < int(round(scale.n_days * 0.22))
-    frame.loc[collect_missing, ["collect_cnt", "collect_user_num", "cancel_collect_cnt", "cancel_collect_user_num"]] = np.nan
+    collect_columns = ["collect_cnt", "collect_user_num", "cancel_collect_cnt", "cancel_collect_user_num"]
+    frame.loc[collect_missing, collect_columns] = np.nan
     return frame
 
 
@@ -279,7 +286,7 @@ def build_captions(videos: pd.DataFrame, seed: int) -> pd.DataFrame:
         {
             "video_id": videos["video_id"].to_numpy(),
             "manual_cover_text": np.where(rng.random(n) < 0.4, "UNKNOWN", words[:, 1]),
-            "caption": np.where(rng.random(n) < 0.03, None, caption),
+            "caption": np.where(rng.random(n) < 0.03, np.array(None, dtype=object), caption),
             "topic_tag": np.where(rng.random(n) < 0.5, "[]", "[" + words[:, 2] + "]"),
             "first_level_category_id": first + 1,
             "first_level_category_name": _CATEGORY_NAMES[first],

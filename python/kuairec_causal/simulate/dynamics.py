@@ -108,6 +108,11 @@ class State:
         """The state of ``copies`` replicas of every user (user axis is the last axis)."""
         return State(**{f.name: _tile_users(getattr(self, f.name), copies) for f in fields(self)})
 
+    def take(self, users: np.ndarray) -> State:
+        """The state of the listed users (world user indices; repeats make replicas)."""
+        return State(**{f.name: getattr(self, f.name)[:, users] if f.name.startswith("recent_")
+                        else getattr(self, f.name)[users] for f in fields(self)})
+
 
 def _tile_users(values: np.ndarray, copies: int) -> np.ndarray:
     if values.ndim == 2 and values.shape[0] == 3:  # (3, users) history buffers
@@ -119,12 +124,17 @@ def _tile_users(values: np.ndarray, copies: int) -> np.ndarray:
 class Intervention:
     """What counterfactual worlds set on the intervention day, per (replica) user.
 
-    ``watch`` / ``discovery``: -1 natural course, else the forced decision. ``counts_source``: the
-    user whose watch-quality counts this user gets (the mediator set to its value in another world).
-    ``mediator_value``: NaN natural, else the mediator value that drives tomorrow's state (CDE).
+    ``watch`` / ``discovery``: -1 natural course, else the forced decision. ``watch_odds``: a
+    multiplier of the recommender's odds of a high-watch-exposure decision (an incremental
+    propensity score intervention: with p the policy's probability, exposed iff the day's uniform
+    is below odds * p / (odds * p + 1 - p); 1 keeps the natural course bit for bit); it applies
+    where ``watch`` is -1. ``counts_source``: the user whose watch-quality counts this user gets
+    (the mediator set to its value in another world). ``mediator_value``: NaN natural, else the
+    mediator value that drives tomorrow's state (CDE).
     """
 
     watch: np.ndarray | None = None
+    watch_odds: np.ndarray | None = None
     discovery: np.ndarray | None = None
     counts_source: np.ndarray | None = None
     mediator_value: np.ndarray | None = None
@@ -188,7 +198,8 @@ class World:
         self.activity_logit = users["_activity_logit"].to_numpy() + config.activity_shift
         self.volume = users["_volume_multiplier"].to_numpy()
         degree = users["user_active_degree"].to_numpy()
-        self.degree_effect = np.select([degree == "high_active", degree == "middle_active", degree == "UNKNOWN"], [0.2, -0.2, -0.3], 0.0)
+        self.degree_effect = np.select([degree == "high_active", degree == "middle_active", degree == "UNKNOWN"],
+                                       [0.2, -0.2, -0.3], 0.0)
         author = users["is_video_author"].to_numpy()
         taste = np.nan_to_num(users["onehot_feat0"].to_numpy(), nan=0.0)
         # Observed profile traits shift watch quality (not latent, so they can be adjusted for).
@@ -209,30 +220,40 @@ class World:
         self.full_mask = np.bitwise_or.reduce(np.left_shift(np.uint64(1), self.video_category.astype(np.uint64)))
         self.low_activity_cutoff = 3 * 0.6 * config.daily_interactions
         self._uniform_cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._parent: World | None = None  # the world a replicated twin shares its random numbers with
+        self._parent_rows: np.ndarray | None = None  # the parent's user rows a twin replicates (None: all)
 
-    def replicate(self, copies: int) -> World:
-        """The same world with every user repeated ``copies`` times, so several counterfactual
-        worlds advance in one vectorised step. Replicas share random numbers (they are the same
-        users) and the video permutations (through ``base_index``)."""
+    def replicate(self, copies: int, users: np.ndarray | None = None) -> World:
+        """The same world with every user (or only ``users``, world user indices) repeated
+        ``copies`` times, so several counterfactual worlds advance in one vectorised step.
+        Replicas share random numbers (they are the same users) and the video permutations
+        (through ``base_index``)."""
         twin = copy.copy(self)
         twin.replicas = self.replicas * copies
-        twin.n_users = self.n_users * copies
+        rows = None if users is None else np.tile(np.asarray(users), copies)
+        twin.n_users = self.n_users * copies if rows is None else len(rows)
         for name in ("user_ids", "base_index", "activity_logit", "volume", "degree_effect",
                      "completion_profile", "discovery_profile"):
-            setattr(twin, name, np.tile(getattr(self, name), copies))
+            values = getattr(self, name)
+            setattr(twin, name, np.tile(values, copies) if rows is None else values[rows])
         twin._uniform_cache = {}
         twin._parent = self
+        twin._parent_rows = rows
         return twin
 
     # -- randomness -------------------------------------------------------------------------
     def _day_numbers(self, day: int) -> tuple[np.ndarray, np.ndarray]:
         """Uniforms and their normal scores for one day (identical in every world)."""
-        parent = getattr(self, "_parent", None)
+        parent = self._parent
         if parent is not None:
             if day not in self._uniform_cache:
                 uniforms, normal = parent._day_numbers(day)
-                copies = self.n_users // parent.n_users
-                self._uniform_cache[day] = (np.tile(uniforms, (copies, 1)), np.tile(normal, (copies, 1)))
+                rows = self._parent_rows
+                if rows is None:
+                    copies = self.n_users // parent.n_users
+                    self._uniform_cache[day] = (np.tile(uniforms, (copies, 1)), np.tile(normal, (copies, 1)))
+                else:
+                    self._uniform_cache[day] = (uniforms[rows], normal[rows])
             return self._uniform_cache[day]
         if day not in self._uniform_cache:
             uniforms = stream(self.seed, "day", self.config.name, day).random((self.n_users, N_UNIFORMS))
@@ -246,7 +267,8 @@ class World:
     def initial_state(self) -> State:
         n = self.n_users
         stationary_sd = self.params.state_noise_sd / np.sqrt(1 - self.params.state_persistence**2)
-        engagement = stationary_sd * ndtri(np.clip(stream(self.seed, "initial", self.config.name).random(n), 1e-9, 1 - 1e-9))
+        initial = stream(self.seed, "initial", self.config.name).random(n)
+        engagement = stationary_sd * ndtri(np.clip(initial, 1e-9, 1 - 1e-9))
         zeros = np.zeros((3, n))
         return State(
             engagement=engagement,
@@ -264,7 +286,8 @@ class World:
         )
 
     # -- one day ----------------------------------------------------------------------------
-    def step(self, state: State, day: int, intervention: Intervention | None = None, collect_rows: bool = False) -> DayResult:
+    def step(self, state: State, day: int, intervention: Intervention | None = None,
+             collect_rows: bool = False) -> DayResult:
         """Advance ``state`` by one day in place and return what happened."""
         p, d = self.params, self.definitions
         intervention = intervention or Intervention()
@@ -272,7 +295,8 @@ class World:
         dow = (day + 6) % 7
         calendar = (day - (self.n_days - 1) / 2) / ((self.n_days - 1) / 2)
 
-        # Observed history, exactly as the warehouse computes lag_1_* and prior_3day_*.
+        # Observed history, exactly as the warehouse computes lag_1_* and the prior-window sums with
+        # the three-day history window these dynamics are written for (Definitions.history_window_days).
         lag_active = state.recent_active[2]
         prior_plays = state.recent_plays.sum(axis=0)
         lag_satisfaction, prior_satisfaction = state.recent_satisfaction[2], state.recent_satisfaction.sum(axis=0)
@@ -282,7 +306,8 @@ class World:
 
         # Activity and volume from the latent state.
         engagement = state.engagement
-        active = uniforms[:, U_ACTIVE] < expit(self.activity_logit + p.activity_state_slope * engagement + DOW_ACTIVITY[dow])
+        active = uniforms[:, U_ACTIVE] < expit(self.activity_logit + p.activity_state_slope * engagement
+                                                + DOW_ACTIVITY[dow])
         volume = (
             self.config.daily_interactions * self.volume * np.maximum(0.05, 1 + engagement)
             * (1 - p.volume_calendar_decline * day / (self.n_days - 1)) * DOW_VOLUME[dow]
@@ -293,7 +318,7 @@ class World:
         # The recommender's decisions: observed history, profile and calendar only.
         watch_logit = (
             # satisfaction relative to its typical level on the active days (linear in the observed
-            # lag_1/prior_3day satisfaction and activity columns)
+            # lag_1 / prior-window satisfaction and activity columns)
             p.watch_policy_intercept
             + p.watch_policy_lag_satisfaction * (lag_satisfaction - p.satisfaction_centre * lag_active)
             + p.watch_policy_prior_satisfaction * (prior_satisfaction - p.satisfaction_centre * prior_active) / 3
@@ -306,7 +331,7 @@ class World:
             + p.discovery_policy_prior_volume * relative_prior_volume + p.discovery_policy_calendar * calendar
             + self.discovery_profile
         )
-        watch = active & (uniforms[:, U_WATCH] < expit(watch_logit))
+        watch = active & (uniforms[:, U_WATCH] < _odds_shifted(expit(watch_logit), intervention.watch_odds))
         discovery = active & (uniforms[:, U_DISCOVERY] < expit(discovery_logit))
         if intervention.watch is not None:
             watch = np.where(intervention.watch >= 0, active & (intervention.watch == 1), watch)
@@ -314,7 +339,8 @@ class World:
             discovery = np.where(intervention.discovery >= 0, active & (intervention.discovery == 1), discovery)
 
         # Long-tail plays: on the decided side of the discovery threshold.
-        tail_plays = self._decided_count(plays, discovery, uniforms[:, U_TAIL], p.tail_share_on, p.tail_share_off, d.high_discovery_threshold)
+        tail_plays = self._decided_count(plays, discovery, uniforms[:, U_TAIL], p.tail_share_on, p.tail_share_off,
+                                         d.high_discovery_threshold)
         # Watch-quality counts: high-watch plays on the decided side of the exposure threshold.
         counts = self._watch_counts(plays, watch, discovery, uniforms, normal)
         if intervention.counts_source is not None:
@@ -332,7 +358,8 @@ class World:
         if intervention.mediator_value is not None:
             mediator = np.where(np.isnan(intervention.mediator_value), satisfaction, intervention.mediator_value)
         boost = 1 + p.low_activity_boost * (prior_plays < self.low_activity_cutoff)
-        drive = p.satisfaction_effect * boost * (1 + p.discovery_satisfaction_interaction * high_discovery_day) * (mediator - p.satisfaction_centre)
+        drive = (p.satisfaction_effect * boost * (1 + p.discovery_satisfaction_interaction * high_discovery_day)
+                 * (mediator - p.satisfaction_centre))
         drive = np.where(active, drive + p.discovery_direct_effect * high_discovery_day, 0.0)
         state.engagement = p.state_persistence * engagement + drive + p.state_noise_sd * normal[:, U_STATE]
 
@@ -350,7 +377,8 @@ class World:
         state.tail_pointer += tail_plays
         state.head_pointer += plays - tail_plays
 
-        mean_duration = (tail_plays * self.mean_duration_tail + (plays - tail_plays) * self.mean_duration_head) / safe_plays
+        mean_duration = ((tail_plays * self.mean_duration_tail + (plays - tail_plays) * self.mean_duration_head)
+                         / safe_plays)
         expected_ratio = sum(counts[f"c{b}"] * BUCKET_MEAN_WATCH_RATIO[b] for b in range(5))
         return DayResult(
             active=active,
@@ -379,8 +407,10 @@ class World:
 
     def _watch_counts(self, plays, watch, discovery, uniforms, normal) -> dict[str, np.ndarray]:
         p, d = self.params, self.definitions
-        high = self._decided_count(plays, watch, uniforms[:, U_HIGH], p.high_share_on, p.high_share_off, d.high_watch_exposure_threshold)
-        completion = np.clip(p.completion_given_high + p.discovery_completion_shift * discovery + self.completion_profile, 0.02, 0.98)
+        high = self._decided_count(plays, watch, uniforms[:, U_HIGH], p.high_share_on, p.high_share_off,
+                                   d.high_watch_exposure_threshold)
+        completion = np.clip(p.completion_given_high + p.discovery_completion_shift * discovery
+                             + self.completion_profile, 0.02, 0.98)
         complete = binomial_quantile(high, completion, normal[:, U_COMPLETE])
         low = plays - high
         abandon_rate = np.clip(p.abandon_given_low + p.discovery_abandon_shift * discovery, 0.0, 0.9)
@@ -421,7 +451,8 @@ class World:
         familiar_only = ~discovery[row_user] & unseen
         replace = head & has_ring & (rewatch | familiar_only)
         if replace.any():
-            pick = np.floor(self._row_uniform(SALT_PICK, row_user[replace], day, slot[replace]) * state.ring_count[row_user[replace]]).astype(np.int64)
+            u_pick = self._row_uniform(SALT_PICK, row_user[replace], day, slot[replace])
+            pick = np.floor(u_pick * state.ring_count[row_user[replace]]).astype(np.int64)
             video[replace] = state.ring[row_user[replace], pick]
 
         # Time order within the day, then new-category flags in that order.
@@ -430,9 +461,11 @@ class World:
         category = self.video_category[video].astype(np.uint64)
         unseen = ((state.seen_categories[row_user] >> category) & np.uint64(1)) == 0
         first_of_category = np.zeros(row_user.size, dtype=bool)
-        first_of_category[np.unique(row_user.astype(np.int64) * 64 + category.astype(np.int64), return_index=True)[1]] = True
+        user_category = row_user.astype(np.int64) * 64 + category.astype(np.int64)
+        first_of_category[np.unique(user_category, return_index=True)[1]] = True
         is_new = unseen & first_of_category
-        discovery_plays[users] = np.bincount(row_user, weights=is_tail | is_new, minlength=self.n_users)[users].astype(np.int64)
+        discovery_plays[users] = np.bincount(row_user, weights=is_tail | is_new,
+                                             minlength=self.n_users)[users].astype(np.int64)
         np.bitwise_or.at(state.seen_categories, row_user, np.left_shift(np.uint64(1), category))
         self._remember_head_videos(state, row_user, video, is_tail)
 
@@ -456,6 +489,16 @@ class World:
         state.ring[head_user[keep], position] = head_video[keep]
         state.ring_position[users] = (state.ring_position[users] + sizes) % RING_SIZE
         state.ring_count[users] = np.minimum(RING_SIZE, state.ring_count[users] + sizes)
+
+
+def _odds_shifted(probability: np.ndarray, odds: np.ndarray | None) -> np.ndarray:
+    """The probability whose odds are ``odds`` times those of ``probability`` (unchanged where the
+    multiplier is 1, so the natural course keeps its exact floating-point values)."""
+    if odds is None:
+        return probability
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shifted = odds * probability / (odds * probability + 1 - probability)
+    return np.where(odds == 1, probability, shifted)
 
 
 def satisfaction_depth(counts: dict[str, np.ndarray], plays: np.ndarray) -> np.ndarray:

@@ -57,6 +57,7 @@ def play_durations(bucket: np.ndarray, duration: np.ndarray, u: np.ndarray, u_ze
 
 def _day_rows(world: World, day: int, result: DayResult) -> dict[str, np.ndarray]:
     rows = result.rows
+    assert rows is not None, "the day's rows are recorded when the release is emitted"
     user, slot = rows.user, rows.slot
     # Buckets: rank plays within the user's day by a hash and hand out the day's counts.
     bucket_key = hash_uniform(world.seed, SALT_BUCKET * 16 + world.salt, world.user_ids[user], np.int64(day), slot)
@@ -71,7 +72,8 @@ def _day_rows(world: World, day: int, result: DayResult) -> dict[str, np.ndarray
     play = play_durations(bucket, duration, u_watch, u_zero)
 
     # Times: a session from a user-specific start, plays 5-40 s apart, within the local day.
-    gaps = 5_000 + np.floor(35_000 * hash_uniform(world.seed, SALT_GAP * 16 + world.salt, world.user_ids[user], np.int64(day), slot)).astype(np.int64)
+    u_gap = hash_uniform(world.seed, SALT_GAP * 16 + world.salt, world.user_ids[user], np.int64(day), slot)
+    gaps = 5_000 + np.floor(35_000 * u_gap).astype(np.int64)
     cumulative = np.cumsum(gaps)
     starts = np.flatnonzero(rows.rank == 0)
     offset = cumulative - np.repeat(cumulative[starts] - gaps[starts], np.diff(np.r_[starts, gaps.size]))

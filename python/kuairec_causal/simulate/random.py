@@ -28,7 +28,7 @@ def _splitmix64(x: np.ndarray) -> np.ndarray:
     return x ^ (x >> np.uint64(31))
 
 
-def hash_uniform(seed: int, salt: int, *keys: np.ndarray) -> np.ndarray:
+def hash_uniform(seed: int, salt: int, *keys: np.ndarray | np.integer) -> np.ndarray:
     """Uniform(0, 1) numbers that depend only on (seed, salt, keys), element-wise."""
     with np.errstate(over="ignore"):
         acc = np.full(np.broadcast(*keys).shape, np.uint64((seed * 1_000_003 + salt) & 0xFFFFFFFF), dtype=np.uint64)

@@ -30,6 +30,8 @@ from kuairec_causal.simulate.catalog import FIRST_DATE, Catalog, build_catalog
 from kuairec_causal.simulate.dynamics import World, world_frame
 from kuairec_causal.simulate.emit import add_quirks, world_rows
 from kuairec_causal.simulate.params import CausalParams, Definitions, WorldConfig
+from kuairec_causal.simulate.regime_truth import STUDY as REGIME_STUDY
+from kuairec_causal.simulate.regime_truth import compute_regime_truth
 from kuairec_causal.simulate.scales import Scale, get_scale
 from kuairec_causal.simulate.truth import compute_truth, run_observed
 
@@ -67,7 +69,8 @@ def world_configs(scale: Scale) -> list[WorldConfig]:
     ]
 
 
-def _world(config: WorldConfig, scale: Scale, catalog: Catalog, params: CausalParams, definitions: Definitions, seed: int) -> World:
+def _world(config: WorldConfig, scale: Scale, catalog: Catalog, params: CausalParams, definitions: Definitions,
+           seed: int) -> World:
     if config.name == "small_matrix":
         users = np.arange(scale.n_small_users)
         videos = np.flatnonzero(catalog.videos["in_small_world"].to_numpy())
@@ -156,6 +159,8 @@ def simulate_release(scale_name: str, seed: int, out: Path, null_effects: bool =
                 planted.append(_planted_frame(world, run, realised_play))
             with stage(f"simulate {scale.name}: truth for {config.name}"):
                 truth = compute_truth(world, run, realised_play)
+            with stage(f"simulate {scale.name}: regime truth for {config.name}"):
+                truth[REGIME_STUDY] = compute_regime_truth(world, run)
             matrices[config.name] = {
                 "warehouse_vars": definitions.warehouse_vars(config.name),
                 "users": world.n_users,

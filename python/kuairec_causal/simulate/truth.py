@@ -81,7 +81,8 @@ def _batched_intervention(n_users: int, mediator_values: dict[str, float]) -> In
     )
 
 
-def _replay(replicated: World, start: State, day: int, intervention: Intervention) -> tuple[DayResult, dict[str, np.ndarray]]:
+def _replay(replicated: World, start: State, day: int,
+            intervention: Intervention) -> tuple[DayResult, dict[str, np.ndarray]]:
     """Replay ``day`` under the intervention, then the follow-up window in its natural course."""
     state = start.tile(len(WORLDS))
     first = replicated.step(state, day, intervention)
@@ -147,16 +148,17 @@ def compute_truth(world: World, run: ObservedRun, realised_play_ms: np.ndarray) 
         units = population[day]
         long_term.units += int(units.sum())
         mediation.units += int(units.sum())
-        first, totals = _replay(replicated, run.snapshots[day], day, intervention)
+        first, totals = _replay(replicated, run.snapshots[day], int(day), intervention)
 
-        def world_values(name, values):
+        def world_values(name, values, units=units):
             index = WORLD_INDEX[name]
             return values[index * world.n_users:(index + 1) * world.n_users][units]
 
-        def outcome(name, key):
+        def outcome(name, key, totals=totals):
             return world_values(name, totals[key])
 
-        long_term.violations += int((~world_values("watch_on", first.high_watch_day)).sum() + world_values("watch_off", first.high_watch_day).sum())
+        long_term.violations += int((~world_values("watch_on", first.high_watch_day)).sum()
+                                    + world_values("watch_off", first.high_watch_day).sum())
         mediation.violations += int(
             world_values("discovery_off", first.high_discovery_day).sum()
             + (~world_values("discovery_on", first.high_discovery_day)).sum()
@@ -169,9 +171,11 @@ def compute_truth(world: World, run: ObservedRun, realised_play_ms: np.ndarray) 
             mediation.add("NIE", name, outcome("discovery_on", name) - outcome("discovery_on_mediator_off", name))
             for label, level in (("CDE_low", "low"), ("CDE_high", "high")):
                 mediation.add(label, name, outcome(f"cde_{level}_on", name) - outcome(f"cde_{level}_off", name))
-        long_term.add("ATE", "log1p_interactions", np.log1p(outcome("watch_on", "interactions")) - np.log1p(outcome("watch_off", "interactions")))
+        long_term.add("ATE", "log1p_interactions",
+                      np.log1p(outcome("watch_on", "interactions")) - np.log1p(outcome("watch_off", "interactions")))
         mediation.add("mediator_shift", "satisfaction_depth_score",
-                      world_values("discovery_on", first.satisfaction) - world_values("discovery_off", first.satisfaction))
+                      world_values("discovery_on", first.satisfaction)
+                      - world_values("discovery_off", first.satisfaction))
 
     long_term_truth = long_term.means()
     mediation_truth = mediation.means()
@@ -179,7 +183,8 @@ def compute_truth(world: World, run: ObservedRun, realised_play_ms: np.ndarray) 
         values = observed[name][population]
         long_term_truth[name]["naive_difference"] = _naive(values, watch_day[population])
         mediation_truth[name]["naive_difference"] = _naive(values, discovery_day[population])
-        mediation_truth[name]["proportion_mediated"] = mediation_truth[name]["NIE"] / mediation_truth[name]["TE"] if mediation_truth[name]["TE"] else float("nan")
+        te, nie = mediation_truth[name]["TE"], mediation_truth[name]["NIE"]
+        mediation_truth[name]["proportion_mediated"] = nie / te if te else float("nan")
     long_term_truth["avg_daily_interactions"] = {
         key: value / world.definitions.max_lead_days for key, value in long_term_truth["interactions"].items()
     }

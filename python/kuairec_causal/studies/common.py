@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 
 import pandas as pd
 
 from kuairec_causal.store import MartReader
+from kuairec_causal.windows import PanelWindows
 
-# Outcome names used in ground_truth (simulator) -> column names in the analysis marts.
-LONG_TERM_TRUTH_OUTCOMES = {
-    "interactions": "future_7day_interactions",
-    "active_days": "future_7day_active_days",
-    "avg_daily_interactions": "future_7day_avg_daily_interactions",
-    "play_hours": "future_7day_play_hours",
-    "log1p_interactions": "outcome_log1p",
-}
+
+def long_term_truth_outcomes(windows: PanelWindows) -> dict[str, str]:
+    """Outcome names used in ground_truth (simulator) -> columns of mart_long_term_analysis,
+    whose future-window names follow the build's windows."""
+    return {
+        "interactions": windows.horizon("interactions"),
+        "active_days": windows.horizon("active_days"),
+        "avg_daily_interactions": windows.horizon("avg_daily_interactions"),
+        "play_hours": windows.horizon("play_hours"),
+        "log1p_interactions": "outcome_log1p",
+    }
+
+
+# Outcome names used in ground_truth (simulator) -> column names of mart_mediation_panel.
 MEDIATION_TRUTH_OUTCOMES = {
     "interactions": "Y_future_interactions",
     "active_days": "Y_future_active_days",
@@ -42,6 +50,11 @@ class StudyContext:
     interaction_matrix: str = "small_matrix"
     truth: pd.DataFrame | None = None  # ground-truth rows of this matrix (None for real data)
 
+    @cached_property
+    def windows(self) -> PanelWindows:
+        """The panel windows of the build the marts come from (names of the window columns)."""
+        return PanelWindows.read(self.reader)
+
     def true_value(self, study: str, estimand: str, outcome: str) -> float | None:
         """The planted value of an estimand (simulated data only)."""
         if self.truth is None or self.truth.empty:
@@ -51,6 +64,7 @@ class StudyContext:
 
 
 def load_truth(reader: MartReader, interaction_matrix: str) -> pd.DataFrame | None:
-    truth = reader.read("staging.stg_simulation__ground_truth")
+    """The planted truth of ``interaction_matrix`` (mart_planted_truth; None for real data)."""
+    truth = reader.read("mart_planted_truth")
     truth = truth[truth["interaction_matrix"] == interaction_matrix]
     return None if truth.empty else truth.reset_index(drop=True)

@@ -1,11 +1,12 @@
-"""The long-term study: does a high-watch-exposure day change a user's next 7 days?
+"""The long-term study: does a high-watch-exposure day change a user's engagement over the next days?
 
-Population: ``mart_long_term_analysis`` (active user-days with at least 3 days of history and a
-complete 7-day follow-up). Exposure ``treatment`` (a high-watch-exposure day); primary outcome
-``future_7day_interactions``; secondary outcomes active days, average daily plays, play hours and
-log(1 + plays). Adjustment set: the user's observed history (yesterday and the previous three
-days), the calendar, and the user profile -- everything the recommender could have reacted to
-before the day. Every standard error and interval resamples users (the user-cluster bootstrap),
+Population: ``mart_long_term_analysis`` (active user-days with at least ``min_history_days`` of
+history and a complete follow-up of ``max_lead_days``). Exposure ``treatment`` (a high-watch-exposure
+day); primary outcome ``future_<n>day_interactions`` (n = max_lead_days); secondary outcomes active
+days, average daily plays, play hours and log(1 + plays). Adjustment set: the user's observed
+history (yesterday and the previous ``history_window_days``), the calendar, and the user profile --
+everything the recommender could have reacted to before the day. Window column names follow the
+build's windows (:class:`~kuairec_causal.windows.PanelWindows`, read from ``mart_panel_windows``). Every standard error and interval resamples users (the user-cluster bootstrap),
 because a user contributes many user-days.
 
 Estimators (all from :mod:`kuairec_causal.estimators`):
@@ -37,42 +38,69 @@ import numpy as np
 import pandas as pd
 
 from kuairec_causal import estimators as est
+from kuairec_causal import registry
 from kuairec_causal.errors import KuaiRecError
 from kuairec_causal.estimators.learners import describe_learner
 from kuairec_causal.estimators.msm import weighted_arm_means
 from kuairec_causal.estimators.results import from_bootstrap
 from kuairec_causal.progress import log, stage
-from kuairec_causal.studies.common import LONG_TERM_TRUTH_OUTCOMES, StudyContext
+from kuairec_causal.studies.common import StudyContext, long_term_truth_outcomes
 from kuairec_causal.studies.long_term_tables import (EffectRow, crosses_zero, covers, effect_table,
                                                      evalue_rows, quantile_buckets, rescaled, segment_effect_table,
                                                      weight_diagnostics_table, weight_readiness)
+from kuairec_causal.windows import PanelWindows
 
 STUDY = "long_term"
 MART = "mart_long_term_analysis"
 TREATMENT = "treatment"
 CLUSTER = "user_id"
-PRIMARY_OUTCOME = "future_7day_interactions"
-# mart column -> outcome name of the simulator's ground truth
-OUTCOMES = {column: name for name, column in LONG_TERM_TRUTH_OUTCOMES.items()}
-SECONDARY_OUTCOMES = [c for c in OUTCOMES if c != PRIMARY_OUTCOME]
-OUTCOME_ORDER = {column: order for order, column in enumerate([PRIMARY_OUTCOME, *SECONDARY_OUTCOMES])}
-AVERAGE_DAILY_OUTCOME = "future_7day_avg_daily_interactions"
-
-# Pre-treatment history: the previous day (lag_1_*) and the sum over the three previous days
-# (prior_3day_*). The capped watch ratio stands in for the raw one: raw ratios carry re-watch
+# Pre-treatment history: the previous day (lag_1_*) and the sum over the previous history window
+# (prior_<h>day_*). The capped watch ratio stands in for the raw one: raw ratios carry re-watch
 # loops of up to several hundred, which dominate linear models without adding information.
 HISTORY_MEASURES = ("active_day", "interactions", "total_play_duration_sec", "avg_watch_ratio_capped",
                     "high_watch_share", "complete_or_rewatch_share", "valid_play_share",
                     "discovery_candidate_share", "satisfaction_depth_score")
-HISTORY = [f"{window}_{measure}" for window in ("lag_1", "prior_3day") for measure in HISTORY_MEASURES]
 CALENDAR = ["calendar_day_index"]
 PROFILE_NUMERIC = ["register_days", "follow_user_num", "fans_user_num", "friend_user_num", "is_lowactive_period",
                    "is_live_streamer", "is_video_author", *[f"onehot_feat{i}" for i in range(18)]]
 CATEGORICAL = ["day_of_week_name", "user_active_degree"]
-NUMERIC = [*HISTORY, *CALENDAR, *PROFILE_NUMERIC]
-# Inputs of the effect-moderator model: the histories and the calendar (what a targeting rule
-# could use), not the anonymised profile codes.
-MODERATORS = [*HISTORY, *CALENDAR, "day_of_week"]
+
+
+@dataclass(frozen=True)
+class Columns:
+    """The mart columns the study uses whose names follow the build's panel windows."""
+
+    outcomes: dict[str, str]  # mart column -> outcome name of the simulator's ground truth (primary first)
+    primary_outcome: str
+    average_daily_outcome: str
+    numeric: list[str]
+    # Inputs of the effect-moderator model: the histories and the calendar (what a targeting
+    # rule could use), not the anonymised profile codes.
+    moderators: list[str]
+    segments: tuple[tuple[str, str], ...]  # (segment type, source column) of the AIPW segment effects
+    prior_raw_watch_ratio: str  # read for the watch-ratio segments only
+
+    @classmethod
+    def of(cls, windows: PanelWindows) -> Columns:
+        outcomes = {column: name for name, column in long_term_truth_outcomes(windows).items()}
+        history = [*(f"lag_1_{m}" for m in HISTORY_MEASURES), *(windows.prior(m) for m in HISTORY_MEASURES)]
+        segments = (("prior_interactions_bucket", windows.prior("interactions")),
+                    ("lag_interactions_bucket", "lag_1_interactions"),
+                    ("prior_watch_ratio_bucket", windows.prior("avg_watch_ratio")),
+                    ("prior_high_watch_bucket", windows.prior("high_watch_share")))
+        return cls(outcomes=outcomes, primary_outcome=windows.horizon("interactions"),
+                   average_daily_outcome=windows.horizon("avg_daily_interactions"),
+                   numeric=[*history, *CALENDAR, *PROFILE_NUMERIC], moderators=[*history, *CALENDAR, "day_of_week"],
+                   segments=segments, prior_raw_watch_ratio=windows.prior("avg_watch_ratio"))
+
+    @property
+    def secondary_outcomes(self) -> list[str]:
+        return [c for c in self.outcomes if c != self.primary_outcome]
+
+    @property
+    def order(self) -> dict[str, int]:
+        """Display order of the outcomes: the primary first."""
+        return {column: order for order, column in enumerate([self.primary_outcome, *self.secondary_outcomes])}
 
 ANALYSIS_WEIGHT_CAP = 10.0
 AIPW_PROPENSITY_BOUNDS = (0.01, 0.99)
@@ -140,6 +168,7 @@ class Panel:
     """The analysis rows and everything built from them once."""
 
     data: pd.DataFrame
+    columns: Columns
     X: np.ndarray
     design: est.DesignSpec
     a: np.ndarray
@@ -150,7 +179,7 @@ class Panel:
 
     @property
     def roles(self) -> dict[str, object]:
-        return dict(treatment=TREATMENT, covariates=NUMERIC, categorical=CATEGORICAL, cluster=CLUSTER)
+        return dict(treatment=TREATMENT, covariates=self.columns.numeric, categorical=CATEGORICAL, cluster=CLUSTER)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -167,12 +196,14 @@ def run_study(context: StudyContext) -> dict[str, pd.DataFrame]:
 
     with stage("long_term: load panel and design", timings):
         panel = load_panel(context)
+        primary_outcome, outcome_order = panel.columns.primary_outcome, panel.columns.order
     with stage("long_term: propensity models", timings):
         propensity = propensity_step(panel, models, n_folds, seed)
         tables["long_term_propensity_metrics"] = propensity.metrics
     with stage("long_term: weights, balance, readiness", timings):
         weights = weight_columns(panel, propensity)
-        balance = est.balance_table(panel.data, TREATMENT, NUMERIC, CATEGORICAL, weights=weights[ANALYSIS_WEIGHT])
+        balance = est.balance_table(panel.data, TREATMENT, panel.columns.numeric, CATEGORICAL,
+                                    weights=weights[ANALYSIS_WEIGHT])
         tables["long_term_propensity_scores"] = propensity_score_table(panel, propensity, weights)
         tables["long_term_weight_diagnostics"] = weight_diagnostics_table(
             {k: v for k, v in weights.items() if k != "unweighted"},
@@ -189,7 +220,7 @@ def run_study(context: StudyContext) -> dict[str, pd.DataFrame]:
                                                   context, fit_metrics=True)
         effects += ridge_effects
     with stage("long_term: g-computation (LightGBM)", timings):
-        lgbm_boot = {o: n_boot if o == PRIMARY_OUTCOME else min(n_boot, LIGHTGBM_SECONDARY_MAX_BOOT)
+        lgbm_boot = {o: n_boot if o == primary_outcome else min(n_boot, LIGHTGBM_SECONDARY_MAX_BOOT)
                      for o in panel.outcomes}
         lgbm_effects, _ = gcomp_step(panel, models["lightgbm_outcome"], "lightgbm", lgbm_boot, n_folds, seed,
                                      context, fit_metrics=False)
@@ -202,11 +233,11 @@ def run_study(context: StudyContext) -> dict[str, pd.DataFrame]:
                         for o in panel.outcomes}
         effects += aipw_rows(panel, aipw_results, n_boot, context)
     effects += derived_rows(panel, effects, context)
-    table = effect_table(sorted(effects, key=lambda r: (OUTCOME_ORDER[r.outcome], r.estimator_order)))
-    tables["long_term_estimator_comparison"] = table[table["outcome"] == PRIMARY_OUTCOME].reset_index(drop=True)
-    tables["long_term_secondary_outcomes"] = table[table["outcome"] != PRIMARY_OUTCOME].reset_index(drop=True)
+    table = effect_table(sorted(effects, key=lambda r: (outcome_order[r.outcome], r.estimator_order)))
+    tables["long_term_estimator_comparison"] = table[table["outcome"] == primary_outcome].reset_index(drop=True)
+    tables["long_term_secondary_outcomes"] = table[table["outcome"] != primary_outcome].reset_index(drop=True)
     tables["long_term_gcomp_model_metrics"] = gcomp_metrics_table(panel, ridge_metrics, aipw_results)
-    primary = aipw_results[PRIMARY_OUTCOME]
+    primary = aipw_results[primary_outcome]
     tables["long_term_aipw_scores"] = aipw_score_table(panel, primary)
     with stage("long_term: segment effects", timings):
         tables["long_term_segment_effects"] = segment_step(panel, primary, n_boot, seed)
@@ -214,10 +245,10 @@ def run_study(context: StudyContext) -> dict[str, pd.DataFrame]:
         importance, buckets = moderator_step(panel, primary, models["lightgbm_moderator"], n_boot, n_folds, seed)
         tables["long_term_effect_moderator_importance"] = importance
         tables["long_term_smoothed_effect_buckets"] = buckets
-    outcome_sd = {o: float(panel.data[o].std(ddof=1)) for o in OUTCOMES}
+    outcome_sd = {o: float(panel.data[o].std(ddof=1)) for o in panel.columns.outcomes}
     sensitivity = evalue_rows(table, outcome_sd)
     tables["long_term_sensitivity"] = sensitivity.sort_values(
-        ["outcome", "estimator_order"], key=lambda s: s.map(OUTCOME_ORDER) if s.name == "outcome" else s
+        ["outcome", "estimator_order"], key=lambda s: s.map(outcome_order) if s.name == "outcome" else s
     ).reset_index(drop=True)
     timings["total"] = time.perf_counter() - started
     tables["long_term_run_info"] = run_info(context, panel, timings, n_boot, lgbm_boot, models)
@@ -229,36 +260,39 @@ def run_study(context: StudyContext) -> dict[str, pd.DataFrame]:
 
 
 def load_panel(context: StudyContext) -> Panel:
+    columns = Columns.of(context.windows)
     data = context.reader.read(MART)
-    needed = [CLUSTER, "event_date", TREATMENT, "day_of_week", *OUTCOMES, *NUMERIC, *CATEGORICAL,
-              "prior_3day_avg_watch_ratio"]
+    needed = [CLUSTER, "event_date", TREATMENT, "day_of_week", *columns.outcomes, *columns.numeric, *CATEGORICAL,
+              columns.prior_raw_watch_ratio]
     missing = [c for c in needed if c not in data.columns]
     if missing:
         raise KuaiRecError(f"{MART}: missing columns {', '.join(missing)}")
     if data.empty:
         raise KuaiRecError(f"{MART} has no rows")
     data = data[list(dict.fromkeys(needed))].sort_values([CLUSTER, "event_date"]).reset_index(drop=True)
-    for column in OUTCOMES:
+    for column in columns.outcomes:
         data[column] = data[column].astype(float)
     data[TREATMENT] = data[TREATMENT].astype(int)
-    design, X = est.build_design(data, NUMERIC, CATEGORICAL)
+    design, X = est.build_design(data, columns.numeric, CATEGORICAL)
     codes, n_users = pd.factorize(data[CLUSTER], sort=True)
-    outcomes, derived = list(OUTCOMES), {}
-    # The average-daily outcome is the 7-day total divided by the window length: every estimator
+    outcomes, derived = list(columns.outcomes), {}
+    # The average-daily outcome is the window total divided by the window length: every estimator
     # here is equivariant to that rescaling, so it is derived from the primary fit, not refitted.
-    total, average = data[PRIMARY_OUTCOME].to_numpy(), data[AVERAGE_DAILY_OUTCOME].to_numpy()
+    primary, average_daily = columns.primary_outcome, columns.average_daily_outcome
+    total, average = data[primary].to_numpy(), data[average_daily].to_numpy()
     if total.sum() > 0:
         factor = float(average.sum() / total.sum())
         if np.allclose(average, total * factor, rtol=1e-12, atol=1e-9):
-            outcomes.remove(AVERAGE_DAILY_OUTCOME)
-            derived[AVERAGE_DAILY_OUTCOME] = (PRIMARY_OUTCOME, factor)
-    return Panel(data=data, X=X, design=design, a=data[TREATMENT].to_numpy(float), codes=codes.astype(np.int64),
+            outcomes.remove(average_daily)
+            derived[average_daily] = (primary, factor)
+    return Panel(data=data, columns=columns, X=X, design=design, a=data[TREATMENT].to_numpy(float), codes=codes.astype(np.int64),
                  n_users=len(n_users), outcomes=outcomes, derived=derived)
 
 
 def truth(context: StudyContext, outcome_column: str) -> float | None:
     """The planted ATE of an outcome (None for real data)."""
-    return context.true_value(STUDY, "ATE", OUTCOMES[outcome_column])
+    names = {column: name for name, column in long_term_truth_outcomes(context.windows).items()}
+    return context.true_value(STUDY, "ATE", names[outcome_column])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -278,8 +312,8 @@ class PropensityFits:
 def propensity_step(panel: Panel, models: dict, n_folds: int, seed: int) -> PropensityFits:
     fits, tables = {}, []
     for name, learner in (("logistic", models["logistic"]), ("lightgbm", models["lightgbm_propensity"])):
-        result = est.fit_propensity(panel.data, TREATMENT, NUMERIC, CATEGORICAL, cluster=CLUSTER, learner=learner,
-                                    n_folds=n_folds, seed=seed)
+        result = est.fit_propensity(panel.data, TREATMENT, panel.columns.numeric, CATEGORICAL, cluster=CLUSTER,
+                                    learner=learner, n_folds=n_folds, seed=seed)
         fits[name] = result
         in_sample = est.classification_metrics(panel.a, result.scores).assign(scores="in-sample")
         tables.append(pd.concat([result.metrics, in_sample], ignore_index=True).assign(model=name))
@@ -344,9 +378,10 @@ def msm_step(panel: Panel, logistic, weights: dict[str, np.ndarray], n_boot: int
         for outcome in panel.outcomes:
             estimates[(option.column, outcome)] = est.msm_effect(panel.data, TREATMENT, outcome,
                                                                  weights=weights[option.column], cluster=CLUSTER)
-    main = est.ipw_msm(panel.data, outcome=PRIMARY_OUTCOME, **panel.roles, propensity_learner=logistic,
+    primary = panel.columns.primary_outcome
+    main = est.ipw_msm(panel.data, outcome=primary, **panel.roles, propensity_learner=logistic,
                        weight_spec=ANALYSIS_SPEC, n_boot=0, seed=seed)
-    if not np.isclose(main.estimate, estimates[(ANALYSIS_WEIGHT, PRIMARY_OUTCOME)].estimate, rtol=1e-9, atol=1e-9):
+    if not np.isclose(main.estimate, estimates[(ANALYSIS_WEIGHT, primary)].estimate, rtol=1e-9, atol=1e-9):
         raise KuaiRecError("ipw_msm and the analysis weight disagree; the propensity design has drifted")
     replicates = {}
     if n_boot:
@@ -409,40 +444,42 @@ def _msm_source(option: WeightOption, n_boot: int) -> str:
 
 
 def naive_rows(panel: Panel, msm: MSMResult, context: StudyContext) -> list[EffectRow]:
-    option = WEIGHT_OPTIONS[0]
-    return [EffectRow(outcome=o, estimator="Naive difference in means", method="difference in means",
+    option, naive = WEIGHT_OPTIONS[0], registry.estimator("naive")
+    return [EffectRow(outcome=o, estimator=naive.label, method=naive.method,
                       model="none (unadjusted)", effect=_msm_effect(msm, "unweighted", o),
                       source=_msm_source(option, msm.n_boot), unadjusted=True,
                       analytic_std_error=msm.estimates[("unweighted", o)].std_error,
                       analytic_se_source="cluster-robust SE of the difference", true_value=truth(context, o),
-                      estimator_order=5)
+                      estimator_order=naive.order)
             for o in panel.outcomes]
 
 
 def msm_rows(panel: Panel, msm: MSMResult, context: StudyContext) -> list[EffectRow]:
     option = next(o for o in WEIGHT_OPTIONS if o.column == ANALYSIS_WEIGHT)
+    estimator = registry.estimator("msm")
     rows = []
     for outcome in panel.outcomes:
         effect = _msm_effect(msm, ANALYSIS_WEIGHT, outcome)
-        if outcome == PRIMARY_OUTCOME:
+        if outcome == panel.columns.primary_outcome:
             effect.method = msm.main.method
             effect.diagnostics = {**msm.main.diagnostics, **effect.diagnostics}
-        rows.append(EffectRow(outcome=outcome, estimator="MSM, weighted", method="IPW marginal structural model",
+        rows.append(EffectRow(outcome=outcome, estimator=estimator.label, method=estimator.method,
                               model="logistic propensity, stabilized weight clipped at 10", effect=effect,
                               source=_msm_source(option, msm.n_boot),
                               analytic_std_error=msm.estimates[(ANALYSIS_WEIGHT, outcome)].std_error,
                               analytic_se_source="cluster-robust WLS SE, weights treated as fixed",
-                              true_value=truth(context, outcome), estimator_order=1))
+                              true_value=truth(context, outcome), estimator_order=estimator.order))
     return rows
 
 
 def msm_sensitivity_table(panel: Panel, msm: MSMResult, weights: dict[str, np.ndarray],
                           context: StudyContext) -> pd.DataFrame:
-    true_value = truth(context, PRIMARY_OUTCOME)
+    primary = panel.columns.primary_outcome
+    true_value = truth(context, primary)
     rows = []
     for order, option in enumerate(WEIGHT_OPTIONS, start=1):
-        effect = _msm_effect(msm, option.column, PRIMARY_OUTCOME)
-        point = msm.estimates[(option.column, PRIMARY_OUTCOME)]
+        effect = _msm_effect(msm, option.column, primary)
+        point = msm.estimates[(option.column, primary)]
         w = weights[option.column]
         ess = est.effective_sample_size(w)
         spec = option.spec
@@ -450,7 +487,7 @@ def msm_sensitivity_table(panel: Panel, msm: MSMResult, weights: dict[str, np.nd
             "weight_order": order, "weight_column": option.column, "propensity_model": option.propensity_model,
             "stabilized": None if spec is None else spec.stabilized, "clip": None if spec is None else spec.clip,
             "description": option.description, "is_analysis_weight": option.column == ANALYSIS_WEIGHT,
-            "outcome": PRIMARY_OUTCOME, "estimate": effect.estimate, "std_error": effect.std_error,
+            "outcome": primary, "estimate": effect.estimate, "std_error": effect.std_error,
             "ci_lower": effect.ci_lower, "ci_upper": effect.ci_upper,
             "treated_mean": point.diagnostics["treated_mean"], "control_mean": point.reference_mean,
             "relative_lift": effect.relative_effect, "robust_std_error": point.std_error, "ess": ess,
@@ -475,7 +512,7 @@ def msm_sensitivity_table(panel: Panel, msm: MSMResult, weights: dict[str, np.nd
 def gcomp_step(panel: Panel, learner, model_name: str, n_boot: int | dict[str, int], n_folds: int, seed: int,
                context: StudyContext, fit_metrics: bool) -> tuple[list[EffectRow], dict[str, pd.DataFrame]]:
     rows, metrics = [], {}
-    label = {"linear_ridge": ("G-computation, linear", 2), "lightgbm": ("G-computation, LightGBM", 3)}[model_name]
+    estimator = registry.estimator({"linear_ridge": "gcomp_linear", "lightgbm": "gcomp_lightgbm"}[model_name])
     for outcome in panel.outcomes:
         boot = n_boot[outcome] if isinstance(n_boot, dict) else n_boot
         effect = est.g_computation(panel.data, outcome=outcome, **panel.roles, learner=learner, strategy="t",
@@ -484,13 +521,14 @@ def gcomp_step(panel: Panel, learner, model_name: str, n_boot: int | dict[str, i
             metrics[outcome] = effect.diagnostics.pop("fit_by_fold")
         source = (f"user-cluster bootstrap, {boot} replicates, outcome models refitted in each replicate"
                   if boot else "no interval (n_boot = 0)")
-        rows.append(EffectRow(outcome=outcome, estimator=label[0], method="g-computation (one model per arm)",
+        rows.append(EffectRow(outcome=outcome, estimator=estimator.label, method=estimator.method,
                               model=model_name, effect=effect, source=source, true_value=truth(context, outcome),
-                              estimator_order=label[1]))
+                              estimator_order=estimator.order))
     return rows, metrics
 
 
 def aipw_rows(panel: Panel, results: dict[str, est.AIPWResult], n_boot: int, context: StudyContext) -> list[EffectRow]:
+    estimator = registry.estimator("aipw")
     rows = []
     for outcome, result in results.items():
         effect = result.effect
@@ -502,12 +540,12 @@ def aipw_rows(panel: Panel, results: dict[str, est.AIPWResult], n_boot: int, con
         source = (f"normal interval on the user-cluster bootstrap SD of the mean AIPW score, {n_boot} replicates "
                   f"({splits})" if n_boot
                   else f"normal interval, clustered influence-function SE over {AIPW_SPLITS} fold splits")
-        rows.append(EffectRow(outcome=outcome, estimator="AIPW, doubly robust", method="AIPW (cross-fitted)",
+        rows.append(EffectRow(outcome=outcome, estimator=estimator.label, method=estimator.method,
                               model="LightGBM outcome per arm + logistic propensity", effect=effect, source=source,
                               analytic_std_error=influence_se,
                               analytic_se_source=("clustered influence-function SE, split spread added "
                                                   f"({AIPW_SPLITS} splits)"),
-                              true_value=truth(context, outcome), estimator_order=4))
+                              true_value=truth(context, outcome), estimator_order=estimator.order))
     return rows
 
 
@@ -542,14 +580,14 @@ def gcomp_metrics_table(panel: Panel, ridge: dict[str, pd.DataFrame],
             parts.append(scaled)
     table = pd.concat(parts, ignore_index=True)
     table = table[["outcome", "learner", "fold", "n", "rmse", "mae", "r2", "source"]]
-    table["_o"] = table["outcome"].map(OUTCOME_ORDER)
+    table["_o"] = table["outcome"].map(panel.columns.order)
     table["_f"] = np.where(table["fold"] == "overall", -1, pd.to_numeric(table["fold"], errors="coerce"))
     return table.sort_values(["_o", "learner", "_f"]).drop(columns=["_o", "_f"]).reset_index(drop=True)
 
 
 def aipw_score_table(panel: Panel, result: est.AIPWResult) -> pd.DataFrame:
     table = panel.data[[CLUSTER, "event_date", TREATMENT]].copy()
-    table["outcome"] = panel.data[PRIMARY_OUTCOME].to_numpy()
+    table["outcome"] = panel.data[panel.columns.primary_outcome].to_numpy()
     table["propensity"] = result.nuisances["propensity"].to_numpy()
     table["mu0"] = result.nuisances["mu0"].to_numpy()
     table["mu1"] = result.nuisances["mu1"].to_numpy()
@@ -562,22 +600,16 @@ def aipw_score_table(panel: Panel, result: est.AIPWResult) -> pd.DataFrame:
 # Heterogeneity
 
 
-SEGMENTS = (
-    ("prior_interactions_bucket", "prior_3day_interactions"),
-    ("lag_interactions_bucket", "lag_1_interactions"),
-    ("prior_watch_ratio_bucket", "prior_3day_avg_watch_ratio"),
-    ("prior_high_watch_bucket", "prior_3day_high_watch_share"),
-)
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 def segment_step(panel: Panel, result: est.AIPWResult, n_boot: int, seed: int) -> pd.DataFrame:
     data = panel.data
-    frame = pd.DataFrame({"treatment": panel.a, "outcome": data[PRIMARY_OUTCOME].to_numpy(),
+    frame = pd.DataFrame({"treatment": panel.a, "outcome": data[panel.columns.primary_outcome].to_numpy(),
                           "propensity": result.nuisances["propensity"].to_numpy(),
                           "mu0": result.nuisances["mu0"].to_numpy(), "mu1": result.nuisances["mu1"].to_numpy()})
     parts = []
-    for segment_type, column in SEGMENTS:
+    for segment_type, column in panel.columns.segments:
         labels, order = quantile_buckets(data[column], SEGMENT_BUCKETS)
         parts.append(segment_effect_table(segment_type, labels, order, result.scores, panel.codes, frame, n_boot,
                                           seed, SEGMENT_MIN_ROWS, SEGMENT_MIN_USERS).assign(source_column=column))
@@ -595,7 +627,7 @@ def segment_step(panel: Panel, result: est.AIPWResult, n_boot: int, seed: int) -
 
 def moderator_step(panel: Panel, result: est.AIPWResult, learner, n_boot: int, n_folds: int,
                    seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    X = panel.data[MODERATORS].astype(float)
+    X = panel.data[panel.columns.moderators].astype(float)
     moderators = est.effect_moderators(result.scores, X, learner=learner, clusters=panel.codes,
                                        n_buckets=MODERATOR_BUCKETS, n_folds=n_folds, seed=seed)
     shares = moderators.importances
@@ -606,7 +638,7 @@ def moderator_step(panel: Panel, result: est.AIPWResult, learner, n_boot: int, n
     # user-cluster bootstrap interval for the mean AIPW score of each.
     bucket = pd.qcut(pd.Series(moderators.predicted).rank(method="first"), MODERATOR_BUCKETS, labels=False)
     labels = bucket.astype(int).map(lambda b: f"B{b + 1}")
-    frame = pd.DataFrame({"treatment": panel.a, "outcome": panel.data[PRIMARY_OUTCOME].to_numpy(),
+    frame = pd.DataFrame({"treatment": panel.a, "outcome": panel.data[panel.columns.primary_outcome].to_numpy(),
                           "propensity": result.nuisances["propensity"].to_numpy(),
                           "mu0": result.nuisances["mu0"].to_numpy(), "mu1": result.nuisances["mu1"].to_numpy()})
     order = {f"B{b}": b for b in range(1, MODERATOR_BUCKETS + 1)}
@@ -647,18 +679,18 @@ def run_info(context: StudyContext, panel: Panel, timings: dict[str, float], n_b
         ("study", STUDY), ("mart", MART), ("interaction_matrix", context.interaction_matrix),
         ("simulated", context.truth is not None and not context.truth.empty),
         ("rows", len(panel.data)), ("users", panel.n_users), ("treatment_rate", float(panel.a.mean())),
-        ("treatment", TREATMENT), ("primary_outcome", PRIMARY_OUTCOME),
-        ("secondary_outcomes", ", ".join(SECONDARY_OUTCOMES)),
+        ("treatment", TREATMENT), ("primary_outcome", panel.columns.primary_outcome),
+        ("secondary_outcomes", ", ".join(panel.columns.secondary_outcomes)),
         ("n_boot", n_boot), ("seed", settings.seed), ("n_folds", settings.n_folds),
         ("n_boot_lightgbm_gcomp", ", ".join(f"{o}={b}" for o, b in lgbm_boot.items())),
         ("bootstrap", "user-cluster bootstrap (multinomial user multiplicities), percentile 95% intervals "
                       "(AIPW: normal on the bootstrap SD, replicates over its fold splits); the same seed "
                       "everywhere, so replicates of different estimators share their resamples"),
         ("folds", "GroupKFold by user (shuffled with the seed)"),
-        ("covariates_numeric", ", ".join(NUMERIC)), ("covariates_categorical", ", ".join(CATEGORICAL)),
+        ("covariates_numeric", ", ".join(panel.columns.numeric)), ("covariates_categorical", ", ".join(CATEGORICAL)),
         ("design_columns", len(panel.design.names)),
         ("design_dropped_constant", ", ".join(panel.design.dropped_constant) or "none"),
-        ("moderator_features", ", ".join(MODERATORS)),
+        ("moderator_features", ", ".join(panel.columns.moderators)),
         ("learners", "; ".join(f"{k}: {v}" for k, v in learner_text.items())),
         ("lightgbm_params", "; ".join(f"{k}: {v}" for k, v in lgbm_params.items())),
         ("analysis_weight", "logistic propensity (in-sample), stabilized, clipped at 10"),

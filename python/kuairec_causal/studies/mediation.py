@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from kuairec_causal import estimators as est
+from kuairec_causal import registry
 from kuairec_causal.progress import log, stage
 from kuairec_causal.studies import mediation_diagnostics as diagnostics
 from kuairec_causal.studies import mediation_estimates as estimates
@@ -44,6 +45,7 @@ from kuairec_causal.studies import mediation_ml as ml
 from kuairec_causal.studies import mediation_robustness as robustness
 from kuairec_causal.studies import mediation_spec as spec
 from kuairec_causal.studies.common import StudyContext
+from kuairec_causal.windows import PanelWindows
 
 TABLES = (
     "mediation_covariate_registry", "mediation_covariate_quality", "mediation_design_summary",
@@ -62,11 +64,9 @@ def truth_lookup(context: StudyContext):
     return lambda estimand, outcome: context.true_value(spec.STUDY, estimand, outcome)
 
 
-def _registry(context: StudyContext) -> pd.DataFrame | None:
-    try:
-        return context.reader.read("reference.estimand_registry")
-    except Exception:  # noqa: BLE001 - only used to label rows
-        return None
+def _registry() -> pd.DataFrame:
+    """The registered estimands of the study (symbol -> name), to label the decomposition rows."""
+    return pd.DataFrame([{"symbol": e.symbol, "estimand": e.name} for e in registry.estimands(spec.STUDY).values()])
 
 
 def run_study(context: StudyContext) -> dict[str, pd.DataFrame]:
@@ -86,86 +86,90 @@ def run_study(context: StudyContext) -> dict[str, pd.DataFrame]:
         timings[key] = time.perf_counter() - begin
 
     with step("load", "load panel"):
-        panel = diagnostics.load_panel(context.reader)
+        columns = spec.Columns.of(context.windows)
+        panel = diagnostics.load_panel(context.reader, columns)
         definition = diagnostics.treatment_definition(context.reader)
-        registry = _registry(context)
+        registered = _registry()
         log(f"  {len(panel):,} user-days, {panel[spec.CLUSTER].nunique():,} users; n_boot={n_boot}, "
             f"folds={n_folds}, seed={seed}")
 
     with step("design", "confounder set and design matrix"):
-        design = est.fit_design(panel, spec.NUMERIC, spec.CATEGORICAL)
+        design = est.fit_design(panel, columns.numeric, columns.categorical)
         m = panel[spec.MEDIATOR].to_numpy(dtype=float)
         cde_values = tuple(float(v) for v in np.quantile(m, spec.CDE_QUANTILES))
-        tables["mediation_covariate_registry"] = diagnostics.covariate_registry(panel, design)
-        tables["mediation_covariate_quality"] = diagnostics.covariate_quality(panel)
+        tables["mediation_covariate_registry"] = diagnostics.covariate_registry(panel, columns, design)
+        tables["mediation_covariate_quality"] = diagnostics.covariate_quality(panel, columns)
         tables["mediation_design_summary"] = diagnostics.design_summary(panel, design, cde_values)
 
     with step("propensity", "propensity, weights and overlap"):
-        scores, overlap, overlap_facts = diagnostics.propensity_and_weights(panel, n_folds, seed)
+        scores, overlap, overlap_facts = diagnostics.propensity_and_weights(panel, columns, n_folds, seed)
         weights = scores["stabilized_weight_capped"].to_numpy()
         tables["mediation_propensity_scores"] = scores
         tables["mediation_overlap_summary"] = overlap
 
     with step("balance", "balance, residual check and pathway summaries"):
-        balance_table, balance_summary, balance_facts = diagnostics.balance(panel, weights)
+        balance_table, balance_summary, balance_facts = diagnostics.balance(panel, columns, weights)
         tables["mediation_balance"] = balance_table
         tables["mediation_balance_summary"] = balance_summary
-        residual = diagnostics.residual_diagnostics(panel)
+        residual = diagnostics.residual_diagnostics(panel, columns)
         tables["mediation_residual_diagnostics"] = residual
-        tables["mediation_group_summary"] = diagnostics.group_summary(panel)
+        tables["mediation_group_summary"] = diagnostics.group_summary(panel, columns)
         tables["mediation_pathway_correlations"] = diagnostics.pathway_correlations(panel)
 
     with step("decomposition", f"g-formula decomposition ({len(spec.OUTCOMES)} outcomes x {n_boot} replicates)"):
-        decomposition, fits = estimates.decomposition(panel, cde_values, n_boot, seed, truth, registry)
+        decomposition, fits = estimates.decomposition(panel, columns, cde_values, n_boot, seed, truth, registered)
         tables["mediation_effect_decomposition"] = decomposition
 
     with step("sem_paths", f"path model ({n_boot} replicates)"):
-        sem, _ = estimates.sem_paths(panel, weights, n_boot, seed)
+        sem, _ = estimates.sem_paths(panel, columns, weights, n_boot, seed)
         tables["mediation_sem_paths"] = sem
 
     with step("mo_sensitivity", "mediator-outcome confounding sensitivity"):
-        curves, curve_summary = estimates.mo_sensitivity(panel, n_boot, seed, fits)
+        curves, curve_summary = estimates.mo_sensitivity(panel, columns, n_boot, seed, fits)
         tables["mediation_mo_sensitivity"] = curves
         tables["mediation_mo_sensitivity_summary"] = curve_summary
 
     with step("crossfit_ml", "cross-fitted ML mediation (2 outcomes x 3 learners)"):
-        crossfit = ml.crossfit(panel, n_folds, n_boot, seed, truth)
+        crossfit = ml.crossfit(panel, columns, n_folds, n_boot, seed, truth)
         results = crossfit["results"]
         tables["mediation_crossfit_effects"] = crossfit["effects"]
         tables["mediation_crossfit_performance"] = crossfit["performance"]
         tables["mediation_crossfit_row_effects"] = ml.row_effects(
             panel, results[(spec.PRIMARY_OUTCOME, "lightgbm")], spec.PRIMARY_OUTCOME, "lightgbm")
-        tables["mediation_heterogeneity"] = ml.heterogeneity(panel, results, n_boot, seed)
+        tables["mediation_heterogeneity"] = ml.heterogeneity(panel, columns, results, n_boot, seed)
         tables["mediation_feature_importance"] = ml.feature_importance(results)
 
     treatment_text = diagnostics.describe_treatment(definition)
     with step("robustness", "robustness specifications"):
-        specs, summary = robustness.robustness(panel, weights, treatment_text, seed,
-                                               extra_rows=ml.crossfit_robustness_row(crossfit["effects"],
+        specs, summary = robustness.robustness(panel, columns, weights, treatment_text, seed,
+                                               extra_rows=ml.crossfit_robustness_row(crossfit["effects"], columns,
                                                                                      treatment_text))
         tables["mediation_robustness_specifications"] = specs
         tables["mediation_robustness_summary"] = summary
 
     with step("summaries", "summaries and assumption checks"):
         tables["mediation_advanced_summary"] = ml.advanced_summary(decomposition, sem, crossfit["effects"])
-        tables["mediation_model_blueprint"] = diagnostics.model_blueprint(len(design.columns), n_boot, n_folds)
+        tables["mediation_model_blueprint"] = diagnostics.model_blueprint(columns, len(design.columns), n_boot,
+                                                                          n_folds)
         tables["mediation_assumption_checks"] = diagnostics.assumption_checks(
-            _facts(panel, treatment_text, overlap_facts, balance_facts, residual, curve_summary, fits))
+            _facts(panel, columns, context.windows, treatment_text, overlap_facts, balance_facts, residual,
+                   curve_summary, fits))
 
     timings["total"] = time.perf_counter() - started
-    tables["mediation_run_info"] = _run_info(context, panel, design, overlap_facts, timings)
+    tables["mediation_run_info"] = _run_info(context, panel, columns, design, overlap_facts, timings)
     return {name: tables[name] for name in TABLES}
 
 
-def _facts(panel, treatment_text, overlap, balance, residual, curve_summary, fits) -> dict:
+def _facts(panel, columns: spec.Columns, windows: PanelWindows, treatment_text, overlap, balance, residual,
+           curve_summary, fits) -> dict:
     primary = residual[residual["outcome"] == spec.PRIMARY_OUTCOME].set_index("adjustment")
     curve = curve_summary.set_index("outcome").loc[spec.PRIMARY_OUTCOME]
     te = fits[spec.PRIMARY_OUTCOME]["TE"].estimate
-    pre = sum(c.timing in spec.PRE_TREATMENT_TIMINGS for c in spec.COVARIATES)
+    pre = sum(c.timing in spec.PRE_TREATMENT_TIMINGS for c in columns.covariates)
     return {
         "treatment_text": treatment_text,
         "mediator_text": "satisfaction_depth_score of the same day's plays",
-        "outcome_text": "plays over the next 7 days (alternates: active days, play hours)",
+        "outcome_text": f"plays over the next {windows.horizon_days} days (alternates: active days, play hours)",
         "treatment_rate": overlap["treatment_rate"], "propensity_p05": overlap["propensity_p05"],
         "propensity_p95": overlap["propensity_p95"], "share_extreme": overlap["share_propensity_outside_0_05_0_95"],
         "max_smd_before": balance["max_abs_smd_before"], "max_smd_after": balance["max_abs_smd_after"],
@@ -174,11 +178,11 @@ def _facts(panel, treatment_text, overlap, balance, residual, curve_summary, fit
         "raw_spearman": float(primary.loc["none", "spearman_corr"]),
         "rho_at_zero": float(curve["rho_at_nie_zero"]), "naive_nie": float(curve["naive_nie"]),
         "evalue_te": estimates.evalue_total(te, float(panel[spec.PRIMARY_OUTCOME].std(ddof=1))),
-        "n_covariates": len(spec.COVARIATES), "n_pre_treatment": pre,
+        "n_covariates": len(columns.covariates), "n_pre_treatment": pre,
     }
 
 
-def _run_info(context: StudyContext, panel: pd.DataFrame, design, overlap: dict,
+def _run_info(context: StudyContext, panel: pd.DataFrame, columns: spec.Columns, design, overlap: dict,
               timings: dict[str, float]) -> pd.DataFrame:
     settings = context.settings
     items = [
@@ -199,10 +203,10 @@ def _run_info(context: StudyContext, panel: pd.DataFrame, design, overlap: dict,
         ("seed", str(settings.seed), "Seed of bootstraps, folds and learners."),
         ("n_folds", str(settings.n_folds), "Cross-fitting folds (grouped by user)."),
         ("n_mc", str(spec.N_MC), "Monte Carlo draws of M(a') for the tree-based cross-fitted models."),
-        ("numeric_covariates", str(len(spec.NUMERIC)), "Numeric confounders."),
-        ("categorical_covariates", str(len(spec.CATEGORICAL)), "Categorical confounders."),
+        ("numeric_covariates", str(len(columns.numeric)), "Numeric confounders."),
+        ("categorical_covariates", str(len(columns.categorical)), "Categorical confounders."),
         ("encoded_design_columns", str(len(design.columns)), "Encoded design-matrix columns."),
-        ("slope_modifiers", ", ".join(spec.SLOPE_MODIFIERS),
+        ("slope_modifiers", ", ".join(columns.slope_modifiers),
          "Pre-treatment covariates W the g-formula's A and M slopes vary with."),
         ("cde_quantiles", ", ".join(f"{q:g}" for q in spec.CDE_QUANTILES), "Mediator quantiles of CDE_low/high."),
         ("propensity_learner", "standardised L2 logistic regression", "Propensity model."),

@@ -14,11 +14,11 @@ from kuairec_causal.errors import KuaiRecError
 from kuairec_causal.studies import mediation_spec as spec
 
 
-def load_panel(reader) -> pd.DataFrame:
+def load_panel(reader, columns: spec.Columns) -> pd.DataFrame:
     """The analysis panel, sorted by user and date, with the columns the study needs checked."""
     panel = reader.read(spec.PANEL)
     needed = [spec.CLUSTER, spec.DATE, spec.TREATMENT, spec.MEDIATOR, spec.EXPOSURE_SCORE, *spec.OUTCOMES,
-              *spec.NUMERIC, *spec.CATEGORICAL, *spec.EXTENDED_NUMERIC, *spec.EXTENDED_CATEGORICAL,
+              *columns.numeric, *columns.categorical, *spec.EXTENDED_NUMERIC, *spec.EXTENDED_CATEGORICAL,
               *spec.ALTERNATIVE_MEDIATORS]
     missing = [c for c in needed if c not in panel.columns]
     if missing:
@@ -51,10 +51,10 @@ def describe_treatment(definition: dict[str, object]) -> str:
 # Confounder set and design matrix
 
 
-def covariate_registry(panel: pd.DataFrame, design: est.DesignSpec) -> pd.DataFrame:
+def covariate_registry(panel: pd.DataFrame, columns: spec.Columns, design: est.DesignSpec) -> pd.DataFrame:
     encoded = pd.Series([c.source for c in design.columns]).value_counts()
     rows = []
-    for order, covariate in enumerate(spec.COVARIATES, start=1):
+    for order, covariate in enumerate(columns.covariates, start=1):
         role, reason = spec.role_of(covariate)
         n_encoded = int(encoded.get(covariate.name, 0))
         rows.append({"covariate": covariate.name, "covariate_order": order, "type": covariate.type,
@@ -63,9 +63,9 @@ def covariate_registry(panel: pd.DataFrame, design: est.DesignSpec) -> pd.DataFr
     return pd.DataFrame(rows)
 
 
-def covariate_quality(panel: pd.DataFrame) -> pd.DataFrame:
+def covariate_quality(panel: pd.DataFrame, columns: spec.Columns) -> pd.DataFrame:
     rows = []
-    for covariate in spec.COVARIATES:
+    for covariate in columns.covariates:
         series = panel[covariate.name]
         numeric = covariate.type == "numeric"
         values = series.to_numpy(dtype=float, na_value=np.nan) if numeric else None
@@ -115,10 +115,11 @@ def design_summary(panel: pd.DataFrame, design: est.DesignSpec, cde_values: tupl
 # Propensity, weights, overlap
 
 
-def propensity_and_weights(panel: pd.DataFrame, n_folds: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+def propensity_and_weights(panel: pd.DataFrame, columns: spec.Columns, n_folds: int,
+                           seed: int) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Logistic propensity (standardised, L2) on the confounder set; stabilized weights from the
     clipped propensity, capped at their 99th percentile."""
-    result = est.fit_propensity(panel, spec.TREATMENT, spec.NUMERIC, spec.CATEGORICAL, cluster=spec.CLUSTER,
+    result = est.fit_propensity(panel, spec.TREATMENT, columns.numeric, columns.categorical, cluster=spec.CLUSTER,
                                 learner=est.logistic_learner(seed=seed), n_folds=n_folds, seed=seed)
     a = panel[spec.TREATMENT].to_numpy(dtype=float)
     e = result.scores
@@ -176,16 +177,17 @@ def propensity_and_weights(panel: pd.DataFrame, n_folds: int, seed: int) -> tupl
 # Balance, residual check, raw summaries
 
 
-def balance(panel: pd.DataFrame, weights: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+def balance(panel: pd.DataFrame, columns: spec.Columns,
+            weights: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """SMD of every covariate (categoricals: one indicator per level) before and after weighting."""
-    design = est.fit_design(panel, spec.NUMERIC, spec.CATEGORICAL, drop_first=False)
+    design = est.fit_design(panel, columns.numeric, columns.categorical, drop_first=False)
     X = design.transform(panel)
     a = panel[spec.TREATMENT].to_numpy(dtype=float)
     table = est.balance_matrix(X, design.names, a, weights).reset_index()
     sources = {c.name: (c.source, c.level) for c in design.columns}
     table.insert(1, "source_covariate", table["covariate"].map(lambda n: sources[n][0]))
     table.insert(2, "level", table["covariate"].map(lambda n: sources[n][1]))
-    kinds = {c.name: c.type for c in spec.COVARIATES}
+    kinds = {c.name: c.type for c in columns.covariates}
     table.insert(3, "type", table["source_covariate"].map(kinds))
     table = table.rename(columns={"smd": "unweighted_smd", "abs_smd": "abs_unweighted_smd",
                                   "smd_weighted": "weighted_smd", "abs_smd_weighted": "abs_weighted_smd",
@@ -212,9 +214,9 @@ def balance(panel: pd.DataFrame, weights: np.ndarray) -> tuple[pd.DataFrame, pd.
     return table, pd.DataFrame(rows), {r["diagnostic"]: r["value"] for r in rows}
 
 
-def residual_diagnostics(panel: pd.DataFrame) -> pd.DataFrame:
+def residual_diagnostics(panel: pd.DataFrame, columns: spec.Columns) -> pd.DataFrame:
     """Raw and residualised-after-X correlations of M with each outcome (OLS residuals)."""
-    _, X = est.build_design(panel, spec.NUMERIC, spec.CATEGORICAL)
+    _, X = est.build_design(panel, columns.numeric, columns.categorical)
     ols = est.ols_learner()
     m = panel[spec.MEDIATOR].to_numpy(dtype=float)
     m_resid = m - est.predict_mean(est.fit_learner(ols, X, m), X)
@@ -234,14 +236,14 @@ def _corr(x, y, method: str) -> float:
     return float(pd.Series(np.asarray(x, dtype=float)).corr(pd.Series(np.asarray(y, dtype=float)), method=method))
 
 
-def group_summary(panel: pd.DataFrame) -> pd.DataFrame:
+def group_summary(panel: pd.DataFrame, columns: spec.Columns) -> pd.DataFrame:
     grouped = panel.groupby(spec.TREATMENT).agg(
         user_days=(spec.CLUSTER, "size"), users=(spec.CLUSTER, "nunique"),
         discovery_score_mean=(spec.EXPOSURE_SCORE, "mean"), mediator_mean=(spec.MEDIATOR, "mean"),
         future_interactions_mean=("Y_future_interactions", "mean"),
         future_active_days_mean=("Y_future_active_days", "mean"),
         future_play_hours_mean=("Y_future_play_hours", "mean"),
-        prior_interactions_mean=("prior_3day_interactions", "mean"),
+        prior_interactions_mean=(columns.prior_interactions, "mean"),
     ).reindex([0, 1])
     table = grouped.reset_index()
     table.insert(0, "discovery_group", table[spec.TREATMENT].map({0: "lower_discovery", 1: "high_discovery"}))
@@ -273,10 +275,10 @@ def pathway_correlations(panel: pd.DataFrame) -> pd.DataFrame:
 # Blueprint and assumption checks
 
 
-def model_blueprint(n_encoded: int, n_boot: int, n_folds: int) -> pd.DataFrame:
-    x = (f"X ({len(spec.NUMERIC)} numeric + {len(spec.CATEGORICAL)} categorical confounders, "
+def model_blueprint(columns: spec.Columns, n_encoded: int, n_boot: int, n_folds: int) -> pd.DataFrame:
+    x = (f"X ({len(columns.numeric)} numeric + {len(columns.categorical)} categorical confounders, "
          f"{n_encoded} encoded columns)")
-    w = f"the {len(spec.SLOPE_MODIFIERS)} calendar and history covariates of X"
+    w = f"the {len(columns.slope_modifiers)} calendar and history covariates of X"
     steps = [
         ("propensity_model", spec.TREATMENT, f"logit P(A = 1 | X), X = {x}", "estimators.fit_propensity",
          "Overlap diagnostics and capped stabilized weights for balance checks, the weighted specification "
@@ -336,7 +338,8 @@ def assumption_checks(facts: dict) -> pd.DataFrame:
     rows.append(dict(
         assumption="consistency", status="design_definition",
         finding="well_defined" if varies else "degenerate_treatment",
-        diagnostic="A, M and Y are defined on the user-day; A and M use the same day's plays only, Y the next 7 days.",
+        diagnostic=("A, M and Y are defined on the user-day; A and M use the same day's plays only, Y the days "
+                    "after it (the outcome window of `value`)."),
         value=f"A = {facts['treatment_text']}; M = {facts['mediator_text']}; Y = {facts['outcome_text']}",
         metric="treatment_rate", metric_value=rate, threshold="0.01 < treatment rate < 0.99",
         interpretation=(f"One version of the exposure per user-day, observed on {rate:.1%} of the user-days."

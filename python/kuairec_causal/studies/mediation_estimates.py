@@ -48,8 +48,8 @@ def _naive_difference(panel: pd.DataFrame, outcome: str, n_boot: int, seed: int)
     return record
 
 
-def linear_learners(panel: pd.DataFrame, modifiers=spec.SLOPE_MODIFIERS, numeric=spec.NUMERIC,
-                    categorical=spec.CATEGORICAL, interaction: bool = True) -> tuple[object, object]:
+def linear_learners(panel: pd.DataFrame, modifiers, numeric, categorical,
+                    interaction: bool = True) -> tuple[object, object]:
     """(mediator, outcome) least-squares learners of the g-formula; with ``modifiers`` the A and M
     slopes vary linearly with those pre-treatment covariates (see mediation_models)."""
     if not modifiers:
@@ -59,20 +59,23 @@ def linear_learners(panel: pd.DataFrame, modifiers=spec.SLOPE_MODIFIERS, numeric
             models.outcome_learner(names, modifiers, interaction=interaction))
 
 
-def decomposition(panel: pd.DataFrame, cde_values: tuple[float, float], n_boot: int, seed: int,
-                  truth: TruthLookup, registry: pd.DataFrame | None,
-                  modifiers=spec.SLOPE_MODIFIERS) -> tuple[pd.DataFrame, dict]:
-    """Linear g-formula (least-squares mediator model; outcome model with A*M) for every outcome."""
+def decomposition(panel: pd.DataFrame, columns: spec.Columns, cde_values: tuple[float, float], n_boot: int,
+                  seed: int, truth: TruthLookup, registry: pd.DataFrame | None,
+                  modifiers: tuple[str, ...] | None = None) -> tuple[pd.DataFrame, dict]:
+    """Linear g-formula (least-squares mediator model; outcome model with A*M) for every outcome
+    (``modifiers``: the slope modifiers W, default the study's)."""
     rows, fits = [], {}
     registry_names = {} if registry is None else dict(zip(registry["symbol"], registry["estimand"]))
-    mediator_learner, outcome_learner = linear_learners(panel, modifiers)
+    modifiers = columns.slope_modifiers if modifiers is None else modifiers
+    mediator_learner, outcome_learner = linear_learners(panel, modifiers, columns.numeric, columns.categorical)
     specification = (f"least squares: M ~ A + X + A x W; Y ~ A + M + A*M + X + (A + M) x W; W = {len(modifiers)} "
                      "calendar/history covariates" if modifiers else
                      "least squares: M ~ A + X; Y ~ A + M + A*M + X")
     for order, outcome in enumerate(spec.OUTCOMES):
         result = est.mediation_gformula(
-            panel, spec.TREATMENT, spec.MEDIATOR, outcome, covariates=spec.NUMERIC, categorical=spec.CATEGORICAL,
-            cluster=spec.CLUSTER, mediator_learner=mediator_learner, outcome_learner=outcome_learner,
+            panel, spec.TREATMENT, spec.MEDIATOR, outcome, covariates=columns.numeric,
+            categorical=columns.categorical, cluster=spec.CLUSTER, mediator_learner=mediator_learner,
+            outcome_learner=outcome_learner,
             interaction=True, cde_values=list(cde_values), n_boot=n_boot, seed=seed)
         fits[outcome] = result
         cde_keys = [k for k in result.effects if k.startswith("CDE(")]
@@ -94,7 +97,7 @@ def decomposition(panel: pd.DataFrame, cde_values: tuple[float, float], n_boot: 
             covered = (None if true_value is None or not np.isfinite(record["ci_lower"])
                        else bool(record["ci_lower"] <= true_value <= record["ci_upper"]))
             rows.append({
-                "outcome": outcome, "outcome_label": spec.OUTCOME_LABELS[outcome],
+                "outcome": outcome, "outcome_label": columns.outcome_labels[outcome],
                 "outcome_role": "primary" if outcome == spec.PRIMARY_OUTCOME else "alternate",
                 "truth_outcome": truth_name, "estimand": name, "registry_estimand": registry_names.get(name),
                 "definition": definition, "method": method, "model_specification": specification, **record,
@@ -124,11 +127,11 @@ PATH_LABELS = {
 }
 
 
-def sem_paths(panel: pd.DataFrame, weights: np.ndarray, n_boot: int, seed: int,
+def sem_paths(panel: pd.DataFrame, columns: spec.Columns, weights: np.ndarray, n_boot: int, seed: int,
               outcome: str = spec.PRIMARY_OUTCOME) -> tuple[pd.DataFrame, est.EffectSet]:
     """Linear path model weighted by the capped stabilized weight (as notebook 003 does)."""
-    result = est.path_model(panel, spec.TREATMENT, spec.MEDIATOR, outcome, covariates=spec.NUMERIC,
-                            categorical=spec.CATEGORICAL, cluster=spec.CLUSTER, weights=weights, n_boot=n_boot,
+    result = est.path_model(panel, spec.TREATMENT, spec.MEDIATOR, outcome, covariates=columns.numeric,
+                            categorical=columns.categorical, cluster=spec.CLUSTER, weights=weights, n_boot=n_boot,
                             seed=seed)
     rows = []
     common = {"outcome": outcome, "weighted": True,
@@ -153,7 +156,7 @@ def sem_paths(panel: pd.DataFrame, weights: np.ndarray, n_boot: int, seed: int,
 # Mediator-outcome confounding
 
 
-def mo_sensitivity(panel: pd.DataFrame, n_boot_primary: int, seed: int,
+def mo_sensitivity(panel: pd.DataFrame, columns: spec.Columns, n_boot_primary: int, seed: int,
                    gformula: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
     """NIE / NDE / TE as the error correlation rho of the M and Y models grows (linear models
     without A*M), per outcome; bootstrap bands for the primary outcome."""
@@ -161,8 +164,8 @@ def mo_sensitivity(panel: pd.DataFrame, n_boot_primary: int, seed: int,
     for outcome in spec.OUTCOMES:
         n_boot = n_boot_primary if outcome == spec.PRIMARY_OUTCOME else 0
         result = est.mediation_rho_sensitivity(
-            panel, spec.TREATMENT, spec.MEDIATOR, outcome, covariates=spec.NUMERIC, categorical=spec.CATEGORICAL,
-            cluster=spec.CLUSTER, n_boot=n_boot, seed=seed)
+            panel, spec.TREATMENT, spec.MEDIATOR, outcome, covariates=columns.numeric,
+            categorical=columns.categorical, cluster=spec.CLUSTER, n_boot=n_boot, seed=seed)
         table = result.table.copy()
         table.insert(0, "outcome", outcome)
         table["te"] = result.total

@@ -28,7 +28,8 @@ def learner(family: str, seed: int):
     return est.xgboost_regressor(seed=seed)
 
 
-def crossfit(panel: pd.DataFrame, n_folds: int, n_boot: int, seed: int, truth: TruthLookup) -> dict:
+def crossfit(panel: pd.DataFrame, columns: spec.Columns, n_folds: int, n_boot: int, seed: int,
+             truth: TruthLookup) -> dict:
     """Run every (outcome, family); importances only for the primary outcome's tree models."""
     results, effect_rows, performance = {}, [], []
     for outcome in CROSSFIT_OUTCOMES:
@@ -36,12 +37,12 @@ def crossfit(panel: pd.DataFrame, n_folds: int, n_boot: int, seed: int, truth: T
             log(f"  cross-fitted mediation: {family} / {outcome}")
             model = learner(family, seed)
             result = est.mediation_crossfit(
-                panel, spec.TREATMENT, spec.MEDIATOR, outcome, covariates=spec.NUMERIC,
-                categorical=spec.CATEGORICAL, cluster=spec.CLUSTER, mediator_learner=model, outcome_learner=model,
+                panel, spec.TREATMENT, spec.MEDIATOR, outcome, covariates=columns.numeric,
+                categorical=columns.categorical, cluster=spec.CLUSTER, mediator_learner=model, outcome_learner=model,
                 interaction=True, n_mc=spec.N_MC, cde_quantiles=None, n_folds=n_folds, n_boot=n_boot, seed=seed,
                 importances=family != "linear" and outcome == spec.PRIMARY_OUTCOME)
             results[(outcome, family)] = result
-            effect_rows.append(_effect_row(result, outcome, family, n_folds, n_boot, truth))
+            effect_rows.append(_effect_row(result, columns, outcome, family, n_folds, n_boot, truth))
             metrics = result.nuisance_metrics.rename(columns={"model": "target"})
             metrics.insert(0, "model_family", family)
             metrics.insert(0, "outcome", outcome)
@@ -51,8 +52,8 @@ def crossfit(panel: pd.DataFrame, n_folds: int, n_boot: int, seed: int, truth: T
             "performance": pd.concat(performance, ignore_index=True)}
 
 
-def _effect_row(result: est.CrossFitMediationResult, outcome: str, family: str, n_folds: int, n_boot: int,
-                truth: TruthLookup) -> dict:
+def _effect_row(result: est.CrossFitMediationResult, columns: spec.Columns, outcome: str, family: str,
+                n_folds: int, n_boot: int, truth: TruthLookup) -> dict:
     te, nde, nie = result["TE"], result["NDE"], result["NIE"]
     truth_outcome = spec.TRUTH_OUTCOME[outcome]
 
@@ -61,7 +62,7 @@ def _effect_row(result: est.CrossFitMediationResult, outcome: str, family: str, 
         return np.nan if value is None else value
 
     return {
-        "outcome": outcome, "outcome_label": spec.OUTCOME_LABELS[outcome], "model_family": family,
+        "outcome": outcome, "outcome_label": columns.outcome_labels[outcome], "model_family": family,
         "method": te.method, "mediator_learner": result.diagnostics["mediator_learner"],
         "outcome_learner": result.diagnostics["outcome_learner"], "integration": result.diagnostics["integration"],
         "n_mc": result.diagnostics["n_mc"],
@@ -95,10 +96,10 @@ def row_effects(panel: pd.DataFrame, result: est.CrossFitMediationResult, outcom
     return frame
 
 
-def segments(panel: pd.DataFrame) -> dict[str, pd.Series]:
+def segments(panel: pd.DataFrame, columns: spec.Columns) -> dict[str, pd.Series]:
     """Pre-treatment segment labels per row: tertiles (ranked, equal sizes) and activity degree."""
     out = {}
-    for name, column, stem in spec.HETEROGENEITY_SEGMENTS:
+    for name, column, stem in columns.heterogeneity_segments:
         if stem is None:
             out[name] = panel[column].astype("string").fillna("(missing)").astype(str)
             continue
@@ -107,17 +108,17 @@ def segments(panel: pd.DataFrame) -> dict[str, pd.Series]:
     return out
 
 
-def heterogeneity(panel: pd.DataFrame, results: dict, n_boot: int, seed: int, outcome: str = spec.PRIMARY_OUTCOME
-                  ) -> pd.DataFrame:
+def heterogeneity(panel: pd.DataFrame, columns: spec.Columns, results: dict, n_boot: int, seed: int,
+                  outcome: str = spec.PRIMARY_OUTCOME) -> pd.DataFrame:
     """Segment means of the cross-fitted row-level effects (total effect with a user-cluster
     bootstrap interval given the fitted nuisances)."""
-    labels = segments(panel)
+    labels = segments(panel, columns)
     users = panel[spec.CLUSTER].to_numpy()
     tables = []
     for family in FAMILIES:
         rows = results[(outcome, family)].row_effects
         shift = (rows["m1"] - rows["m0"]).to_numpy()
-        for order, (segment, column, stem) in enumerate(spec.HETEROGENEITY_SEGMENTS):
+        for order, (segment, column, stem) in enumerate(columns.heterogeneity_segments):
             label = labels[segment].to_numpy()
             total = est.segment_effects(rows["te"].to_numpy(), label, users, n_boot=n_boot, seed=seed)
             means = {name: est.segment_effects(values, label, users, n_boot=0).set_index("segment")["estimate"]
@@ -215,7 +216,7 @@ def advanced_summary(decomposition: pd.DataFrame, sem: pd.DataFrame, crossfit_ef
     return table
 
 
-def crossfit_robustness_row(effects: pd.DataFrame, baseline_treatment: str) -> list[dict]:
+def crossfit_robustness_row(effects: pd.DataFrame, columns: spec.Columns, baseline_treatment: str) -> list[dict]:
     """The cross-fitted LightGBM decomposition as a model-sensitivity specification."""
     hit = effects[(effects["outcome"] == spec.PRIMARY_OUTCOME) & (effects["model_family"] == "lightgbm")]
     if hit.empty:
@@ -226,7 +227,7 @@ def crossfit_robustness_row(effects: pd.DataFrame, baseline_treatment: str) -> l
         "outcome": spec.PRIMARY_OUTCOME, "treatment_definition": baseline_treatment, "treatment_rate": math.nan,
         "mediator": spec.MEDIATOR, "model": "cross-fitted g-formula, LightGBM mediator and outcome models (from "
         "mediation_crossfit_effects)", "covariate_set": "notebook-002 confounder set",
-        "n_covariates": len(spec.NUMERIC) + len(spec.CATEGORICAL), "weighted": False, "interaction": True,
+        "n_covariates": len(columns.numeric) + len(columns.categorical), "weighted": False, "interaction": True,
         "total_effect": row["total_effect"], "direct_effect": row["direct_effect"],
         "indirect_effect": row["indirect_effect"], "mediator_shift": row["mediator_shift"],
         "reference_mean": row["reference_mean"], "n": int(row["n"]),

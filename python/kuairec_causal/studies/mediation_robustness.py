@@ -26,19 +26,19 @@ class Specification:
     model: str = ("linear g-formula: M ~ A + X + A x W, Y ~ A + M + A*M + X + (A + M) x W "
                   "(W = history and calendar modifiers)")
     covariate_set: str = "notebook-002 confounder set"
-    numeric: tuple[str, ...] = spec.NUMERIC
-    categorical: tuple[str, ...] = spec.CATEGORICAL
+    numeric: tuple[str, ...] | None = None  # None: the study's confounder set
+    categorical: tuple[str, ...] | None = None
     weighted: bool = False
     interaction: bool = True
     mediator_learner: object = None  # None: the least-squares mediator model of the g-formula
-    modifiers: tuple[str, ...] = spec.SLOPE_MODIFIERS
+    modifiers: tuple[str, ...] | None = None  # None: the study's slope modifiers
     threshold_quantile: float | None = None
     is_baseline: bool = False
 
 
 def point_decomposition(data: pd.DataFrame, treatment: str, mediator: str, outcome: str, numeric, categorical,
-                        weights=None, interaction: bool = True, mediator_learner=None,
-                        modifiers=spec.SLOPE_MODIFIERS, seed: int = 0) -> dict:
+                        modifiers, weights=None, interaction: bool = True, mediator_learner=None,
+                        seed: int = 0) -> dict:
     """TE / NDE / NIE / mediator shift of one g-formula fit (no bootstrap)."""
     modifiers = tuple(m for m in modifiers if m in numeric)
     linear_mediator, outcome_learner = estimates.linear_learners(data, modifiers, numeric, categorical, interaction)
@@ -52,7 +52,8 @@ def point_decomposition(data: pd.DataFrame, treatment: str, mediator: str, outco
             "reference_mean": result["TE"].reference_mean, "n": result["TE"].n}
 
 
-def specifications(panel: pd.DataFrame, baseline_treatment: str, seed: int) -> list[Specification]:
+def specifications(panel: pd.DataFrame, columns: spec.Columns, baseline_treatment: str,
+                   seed: int) -> list[Specification]:
     specs = [Specification("threshold_sensitivity", "warehouse_definition", baseline_treatment, is_baseline=True)]
     for q in spec.THRESHOLD_QUANTILES:
         cut = float(np.quantile(panel[spec.EXPOSURE_SCORE], q))
@@ -63,9 +64,9 @@ def specifications(panel: pd.DataFrame, baseline_treatment: str, seed: int) -> l
                                is_baseline=True))
     for column in spec.ALTERNATIVE_MEDIATORS:
         specs.append(Specification("mediator_sensitivity", column, baseline_treatment, mediator=column))
-    history_numeric, history_categorical = spec.covariates_in(
+    history_numeric, history_categorical = columns.covariates_in(
         {"calendar", "history_activity", "history_watch_quality", "history_discovery"})
-    profile_numeric, profile_categorical = spec.covariates_in({"calendar", "profile"})
+    profile_numeric, profile_categorical = columns.covariates_in({"calendar", "profile"})
     models = [
         Specification("model_sensitivity", "modified_slopes_with_interaction", baseline_treatment, is_baseline=True),
         Specification("model_sensitivity", "single_slopes", baseline_treatment, modifiers=(),
@@ -85,9 +86,9 @@ def specifications(panel: pd.DataFrame, baseline_treatment: str, seed: int) -> l
                       covariate_set="profile and calendar only (history dropped)", numeric=profile_numeric,
                       categorical=profile_categorical),
         Specification("model_sensitivity", "extended_covariates", baseline_treatment,
-                      covariate_set="notebook-002 set + prior 3-day satisfaction depth + day of week",
-                      numeric=spec.NUMERIC + spec.EXTENDED_NUMERIC,
-                      categorical=spec.CATEGORICAL + spec.EXTENDED_CATEGORICAL),
+                      covariate_set="notebook-002 set + day of week",
+                      numeric=columns.numeric + spec.EXTENDED_NUMERIC,
+                      categorical=columns.categorical + spec.EXTENDED_CATEGORICAL),
     ]
     specs += models
     for outcome in spec.OUTCOMES:
@@ -97,26 +98,29 @@ def specifications(panel: pd.DataFrame, baseline_treatment: str, seed: int) -> l
     return specs
 
 
-def robustness(panel: pd.DataFrame, weights: np.ndarray, baseline_treatment: str, seed: int,
+def robustness(panel: pd.DataFrame, columns: spec.Columns, weights: np.ndarray, baseline_treatment: str, seed: int,
                extra_rows: list[dict] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     data = panel.copy()
     data[_LOG_OUTCOME] = np.log1p(data[spec.PRIMARY_OUTCOME].astype(float))
     rows = []
-    for item in specifications(panel, baseline_treatment, seed):
+    for item in specifications(panel, columns, baseline_treatment, seed):
+        numeric = columns.numeric if item.numeric is None else item.numeric
+        categorical = columns.categorical if item.categorical is None else item.categorical
+        modifiers = columns.slope_modifiers if item.modifiers is None else item.modifiers
         treatment = spec.TREATMENT
         if item.threshold_quantile is not None:
             cut = np.quantile(data[spec.EXPOSURE_SCORE], item.threshold_quantile)
             data[_SPEC_TREATMENT] = (data[spec.EXPOSURE_SCORE] >= cut).astype(int)
             treatment = _SPEC_TREATMENT
-        effects = point_decomposition(data, treatment, item.mediator, item.outcome, item.numeric, item.categorical,
+        effects = point_decomposition(data, treatment, item.mediator, item.outcome, numeric, categorical, modifiers,
                                       weights=weights if item.weighted else None, interaction=item.interaction,
-                                      mediator_learner=item.mediator_learner, modifiers=item.modifiers, seed=seed)
+                                      mediator_learner=item.mediator_learner, seed=seed)
         rows.append({
             "family": item.family, "specification": item.specification,
             "is_baseline": item.is_baseline, "outcome": item.outcome,
             "treatment_definition": item.treatment_definition,
             "treatment_rate": float(data[treatment].mean()), "mediator": item.mediator, "model": item.model,
-            "covariate_set": item.covariate_set, "n_covariates": len(item.numeric) + len(item.categorical),
+            "covariate_set": item.covariate_set, "n_covariates": len(numeric) + len(categorical),
             "weighted": item.weighted, "interaction": item.interaction, **effects,
         })
     table = pd.DataFrame(rows + list(extra_rows or []))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kuairec_causal.studies.common import MEDIATION_TRUTH_OUTCOMES
+from kuairec_causal.windows import PanelWindows
 
 STUDY = "mediation"
 PANEL = "mart_mediation_panel"
@@ -22,11 +23,8 @@ EXPOSURE_SCORE = "discovery_breadth_score"
 PRIMARY_OUTCOME = "Y_future_interactions"
 SECONDARY_OUTCOME = "Y_future_play_hours"  # the second outcome of the cross-fitted ML models
 OUTCOMES = ("Y_future_interactions", "Y_future_active_days", "Y_future_play_hours")
-OUTCOME_LABELS = {
-    "Y_future_interactions": "Future 7-day interactions",
-    "Y_future_active_days": "Future 7-day active days",
-    "Y_future_play_hours": "Future 7-day play hours",
-}
+_OUTCOME_NOUNS = {"Y_future_interactions": "interactions", "Y_future_active_days": "active days",
+                  "Y_future_play_hours": "play hours"}
 # mart column -> outcome name used by the simulator's ground truth
 TRUTH_OUTCOME = {column: name for name, column in MEDIATION_TRUTH_OUTCOMES.items()}
 MEDIATOR_TRUTH_OUTCOME = "satisfaction_depth_score"
@@ -75,36 +73,77 @@ _TIMING = {
 PRE_TREATMENT_TIMINGS = frozenset(_TIMING.values())
 
 
-def _history(metric: str, group: str) -> list[Covariate]:
-    return [Covariate(f"{window}_{metric}", "numeric", group, _TIMING[group]) for window in ("lag_1", "prior_3day")]
+def _history(windows: PanelWindows, metric: str, group: str) -> list[Covariate]:
+    return [Covariate(name, "numeric", group, _TIMING[group]) for name in (f"lag_1_{metric}", windows.prior(metric))]
 
 
-COVARIATES: tuple[Covariate, ...] = tuple(
-    [Covariate("calendar_day_index", "numeric", "calendar", _TIMING["calendar"])]
-    + _history("active_day", "history_activity")
-    + _history("interactions", "history_activity")
-    + _history("total_play_duration_sec", "history_activity")
-    + _history("valid_play_share", "history_watch_quality")
-    + _history("high_watch_share", "history_watch_quality")
-    + _history("satisfaction_depth_score", "history_watch_quality")
-    + _history("discovery_candidate_share", "history_discovery")
-    + [Covariate("recent_activity_score", "numeric", "history_activity", _TIMING["history_activity"])]
-    + [Covariate(name, "numeric", "profile", _TIMING["profile"]) for name in (
-        "register_days", "follow_user_num", "fans_user_num", "friend_user_num", "is_lowactive_period",
-        "is_live_streamer", "is_video_author")]
-    + [Covariate(f"onehot_feat{k}", "numeric", "profile", _TIMING["profile"]) for k in range(18)]
-    + [Covariate(name, "categorical", "profile", _TIMING["profile"]) for name in (
-        "user_active_degree", "follow_user_num_range", "fans_user_num_range", "friend_user_num_range",
-        "register_days_range")]
-)
-NUMERIC = tuple(c.name for c in COVARIATES if c.type == "numeric")
-CATEGORICAL = tuple(c.name for c in COVARIATES if c.type == "categorical")
+def _covariates(windows: PanelWindows) -> tuple[Covariate, ...]:
+    return tuple(
+        [Covariate("calendar_day_index", "numeric", "calendar", _TIMING["calendar"])]
+        + _history(windows, "active_day", "history_activity")
+        + _history(windows, "interactions", "history_activity")
+        + _history(windows, "total_play_duration_sec", "history_activity")
+        + _history(windows, "valid_play_share", "history_watch_quality")
+        + _history(windows, "high_watch_share", "history_watch_quality")
+        + _history(windows, "satisfaction_depth_score", "history_watch_quality")
+        + _history(windows, "discovery_candidate_share", "history_discovery")
+        + [Covariate("recent_activity_score", "numeric", "history_activity", _TIMING["history_activity"])]
+        + [Covariate(name, "numeric", "profile", _TIMING["profile"]) for name in (
+            "register_days", "follow_user_num", "fans_user_num", "friend_user_num", "is_lowactive_period",
+            "is_live_streamer", "is_video_author")]
+        + [Covariate(f"onehot_feat{k}", "numeric", "profile", _TIMING["profile"]) for k in range(18)]
+        + [Covariate(name, "categorical", "profile", _TIMING["profile"]) for name in (
+            "user_active_degree", "follow_user_num_range", "fans_user_num_range", "friend_user_num_range",
+            "register_days_range")]
+    )
 
-# Pre-treatment effect modifiers of the g-formula's A and M slopes (calendar and history): the
-# return to a discovery day or a satisfying day scales with recent activity and window position.
-SLOPE_MODIFIERS = tuple(c.name for c in COVARIATES
-                        if c.type == "numeric" and c.group in ("calendar", "history_activity",
-                                                               "history_watch_quality", "history_discovery"))
+
+@dataclass(frozen=True)
+class Columns:
+    """The confounder set and the other panel columns whose names follow the build's windows
+    (history covariates prior_<h>day_*, outcome labels of the n-day horizon)."""
+
+    covariates: tuple[Covariate, ...]
+    # Heterogeneity segments: (segment, source column, label stem of the tertiles; None = categorical).
+    heterogeneity_segments: tuple[tuple[str, str, str | None], ...]
+    outcome_labels: dict[str, str]
+    prior_interactions: str  # the prior-window plays (group summaries)
+
+    @classmethod
+    def of(cls, windows: PanelWindows) -> Columns:
+        segments = (
+            ("prior_activity_group", windows.prior("interactions"), "prior activity"),
+            ("prior_satisfaction_group", windows.prior("satisfaction_depth_score"), "prior satisfaction"),
+            ("prior_discovery_group", windows.prior("discovery_candidate_share"), "prior discovery"),
+            ("user_active_degree", "user_active_degree", None),
+        )
+        labels = {o: f"Future {windows.horizon_days}-day {noun}" for o, noun in _OUTCOME_NOUNS.items()}
+        return cls(covariates=_covariates(windows), heterogeneity_segments=segments, outcome_labels=labels,
+                   prior_interactions=windows.prior("interactions"))
+
+    @property
+    def numeric(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.covariates if c.type == "numeric")
+
+    @property
+    def categorical(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.covariates if c.type == "categorical")
+
+    @property
+    def slope_modifiers(self) -> tuple[str, ...]:
+        """Pre-treatment effect modifiers of the g-formula's A and M slopes (calendar and history):
+        the return to a discovery day or a satisfying day scales with recent activity and window
+        position."""
+        return tuple(c.name for c in self.covariates
+                     if c.type == "numeric" and c.group in ("calendar", "history_activity", "history_watch_quality",
+                                                            "history_discovery"))
+
+    def covariates_in(self, groups: set[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(numeric, categorical) covariates of the given groups."""
+        chosen = [c for c in self.covariates if c.group in groups]
+        return (tuple(c.name for c in chosen if c.type == "numeric"),
+                tuple(c.name for c in chosen if c.type == "categorical"))
+
 
 # Extra pre-treatment columns of the mart outside the notebook-002 set (robustness only).
 EXTENDED_NUMERIC = ()
@@ -120,24 +159,9 @@ ALTERNATIVE_MEDIATORS = {
 }
 THRESHOLD_QUANTILES = (0.5, 0.6, 0.7, 0.8)  # discovery cuts of discovery_breadth_score
 
-# Heterogeneity segments: (segment, source column, label stem of the tertiles; None = categorical).
-HETEROGENEITY_SEGMENTS = (
-    ("prior_activity_group", "prior_3day_interactions", "prior activity"),
-    ("prior_satisfaction_group", "prior_3day_satisfaction_depth_score", "prior satisfaction"),
-    ("prior_discovery_group", "prior_3day_discovery_candidate_share", "prior discovery"),
-    ("user_active_degree", "user_active_degree", None),
-)
-
 
 def role_of(covariate: Covariate) -> tuple[str, str]:
     return _ROLE[covariate.group]
-
-
-def covariates_in(groups: set[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(numeric, categorical) covariates of the given groups."""
-    chosen = [c for c in COVARIATES if c.group in groups]
-    return (tuple(c.name for c in chosen if c.type == "numeric"),
-            tuple(c.name for c in chosen if c.type == "categorical"))
 
 
 # Estimands of the decomposition table: output name -> (library effect name, definition).

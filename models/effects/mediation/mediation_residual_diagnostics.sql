@@ -1,2 +1,0 @@
--- depends_on: {{ ref('mart_mediation_panel') }}
-select * from {{ source('estimator_output_mediation', 'mediation_residual_diagnostics') }}
