@@ -107,7 +107,7 @@ def lock_path(target: Path) -> Path:
 @contextmanager
 def exclusive_lock(target: Path, wait_seconds: float | None = None) -> Iterator[None]:
     """Hold ``<target>.lock`` exclusively: every kuairec-causal writer of the published warehouse
-    (publishing a build, writing effect tables, building the effect views) takes it, so no write
+    (publishing a build, writing effect tables, testing the effect tables) takes it, so no write
     ever lands in a file that a publish is replacing. Waits up to ``wait_seconds`` for another
     holder, then fails with one line naming the lock and its holder."""
     import fcntl

@@ -268,7 +268,7 @@ def settle(path: Path) -> None:
 
 
 def carry_over_effects(published: Path, building: Path, build_id: str) -> list[str]:
-    """Copy the effect tables (and effect views) of ``build_id`` from the published warehouse into
+    """Copy the effect tables of ``build_id`` from the published warehouse into
     the new build of the same id: identical marts, so the effect tables stay valid. Tables of
     other builds are not copied (the estimator stage must run again)."""
     if not Path(published).is_file():
