@@ -6,6 +6,11 @@
     (int_interaction_matrix_quality) both read this table, so the 12.5M raw rows of big_matrix
     are grouped once, and the timestamps are parsed on the distinct rows only.
 -#}
+{%- set raw_columns = [
+    'user_id', 'video_id', 'play_duration_ms', 'video_duration_ms', 'watch_ratio',
+    'raw_time', 'raw_date', 'raw_timestamp'
+] -%}
+
 with
 
 {% for matrix in data_quality_matrices() -%}
@@ -13,25 +18,11 @@ with
 
         select
             '{{ matrix }}' as interaction_matrix,
-            user_id,
-            video_id,
-            play_duration_ms,
-            video_duration_ms,
-            watch_ratio,
-            raw_time,
-            raw_date,
-            raw_timestamp,
+            {{ raw_columns | join(',\n            ') }},
             count(*) as copies
         from {{ ref('stg_kuairec__' ~ matrix) }}
         group by
-            user_id,
-            video_id,
-            play_duration_ms,
-            video_duration_ms,
-            watch_ratio,
-            raw_time,
-            raw_date,
-            raw_timestamp
+            {{ raw_columns | join(',\n            ') }}
 
     ),
 
