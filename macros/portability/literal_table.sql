@@ -40,3 +40,24 @@
         '{{ value | string | replace("'", "''") }}'
     {%- endif -%}
 {%- endmacro %}
+
+
+{#
+    A complete SELECT repeating each row of `relation` (CTE name) `count_column` times (its
+    columns unchanged): expands rows stored once with a count back to one row per copy.
+#}
+{% macro repeat_rows(relation, count_column) -%}
+    {{ return(adapter.dispatch('repeat_rows', 'kuairec_causal')(relation, count_column)) }}
+{%- endmacro %}
+
+{% macro duckdb__repeat_rows(relation, count_column) -%}
+    select {{ relation }}.*
+    from {{ relation }}
+    cross join generate_series(1, {{ relation }}.{{ count_column }}) as copy_numbers (copy_number)
+{%- endmacro %}
+
+{% macro spark__repeat_rows(relation, count_column) -%}
+    select {{ relation }}.*
+    from {{ relation }}
+    lateral view explode(sequence(1, {{ relation }}.{{ count_column }})) copy_numbers as copy_number
+{%- endmacro %}

@@ -46,11 +46,12 @@ select * from resolved
     text), else the date of `timestamp` (Unix seconds) shifted by var platform_utc_offset_hours.
     event_time: `time` parsed as local time when present, else the shifted `timestamp`.
 
-    Used by the staging models and, after deduplication on the raw columns, by int_interactions
-    (deduplicating the raw columns first and resolving afterwards is much cheaper than
-    deduplicating on all the derived columns too; the result is the same).
+    Used by the staging models and, after deduplication on the raw columns, by
+    int_interactions__deduplicated (deduplicating the raw columns first and resolving afterwards
+    is much cheaper than deduplicating on all the derived columns too; the result is the same).
+    `carried_columns` are further columns of `relation` passed through unchanged.
 #}
-{% macro resolve_interaction_times(relation) -%}
+{% macro resolve_interaction_times(relation, carried_columns=[]) -%}
     {%- set utc_offset_hours = var('platform_utc_offset_hours') -%}
     select
         resolved.*,
@@ -82,6 +83,9 @@ select * from resolved
                 raw_rows.raw_time,
                 raw_rows.raw_date,
                 raw_rows.raw_timestamp,
+                {%- for column in carried_columns %}
+                raw_rows.{{ column }},
+                {%- endfor %}
                 {{ date_from_yyyymmdd('raw_rows.raw_date') }} as parsed_date,
                 {{ parse_local_timestamp('raw_rows.raw_time') }} as parsed_time,
                 {{ add_hours(

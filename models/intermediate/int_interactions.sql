@@ -4,9 +4,9 @@
     The interactions of the chosen matrix (var interaction_matrix) that feed the panel: rows with a
     usable time only, exact duplicates (identical in every raw column) dropped when var
     drop_exact_duplicate_rows is true, with the interaction-level watch-quality flags (a NaN or
-    infinite watch ratio, counted in mart_data_quality, is treated as missing). The
-    deduplication runs on the raw columns; event date and time are then resolved by the same
-    macro as in staging (resolve_interaction_times).
+    infinite watch ratio, counted in mart_data_quality, is treated as missing). Read from
+    int_interactions__deduplicated, which holds each distinct raw row once with its number of
+    copies (and the event date and time resolved); kept duplicates are expanded back to copies.
 -#}
 {%- set matrix = var_choice('interaction_matrix', ['small_matrix', 'big_matrix']) -%}
 {%- set drop_duplicates = var('drop_exact_duplicate_rows') | string | lower in ['true', '1', 'yes'] -%}
@@ -14,41 +14,31 @@
 
 with
 
-raw_rows as (
+distinct_rows as (
 
     select
         user_id,
         video_id,
+        event_date,
+        event_time,
         play_duration_ms,
         video_duration_ms,
         watch_ratio,
-        raw_time,
-        raw_date,
-        raw_timestamp
-    from {{ ref('stg_kuairec__' ~ matrix) }}
-
-),
-
-deduplicated as (
-
-    {% if drop_duplicates -%}
-        select distinct * from raw_rows
-    {%- else -%}
-        select * from raw_rows
-    {%- endif %}
-
-),
-
-resolved as (
-
-    {{ resolve_interaction_times('deduplicated') }}
+        copies
+    from {{ ref('int_interactions__deduplicated') }}
+    where
+        interaction_matrix = '{{ matrix }}'
+        and event_date is not null
 
 ),
 
 timed_interactions as (
 
-    select * from resolved
-    where has_usable_time
+    {% if drop_duplicates -%}
+        select * from distinct_rows
+    {%- else -%}
+        {{ repeat_rows('distinct_rows', 'copies') }}
+    {%- endif %}
 
 ),
 
@@ -61,8 +51,8 @@ finite_ratios as (
         event_time,
         play_duration_ms,
         video_duration_ms,
-        play_duration_sec,
-        video_duration_sec,
+        cast(play_duration_ms as double) / 1000.0 as play_duration_sec,
+        cast(video_duration_ms as double) / 1000.0 as video_duration_sec,
         case when {{ is_finite('watch_ratio') }} then watch_ratio end as watch_ratio
     from timed_interactions
 

@@ -1,10 +1,11 @@
 {#-
     One row per panel interaction (timed rows of the chosen matrix after deduplication) with its
-    discovery flags: long-tail item, first play of a category new to the user.
+    discovery flags: long-tail item, first play of a category new to the user (the first of the
+    user's plays of that category in category_play_order(); plays tied on it are ordered by their
+    other values, so that which copy is flagged never depends on the run).
 
-    A view on purpose: it is read exactly once, by the int_user_day_observed table, so the raw
-    matrix is scanned once for the panel and millions of rows are not written to disk and read
-    back (materializing it cost more than the whole query at 12.5M rows).
+    A view for analysts: the build does not read it (int_user_day_observed counts the same first
+    plays per day with one aggregate instead of a window over every play).
 -#}
 {{ config(materialized='view') }}
 with
@@ -15,35 +16,9 @@ interactions as (
 
 ),
 
-item_categories as (
-
-    select
-        video_id,
-        first_category
-    from {{ ref('stg_kuairec__item_categories') }}
-
-),
-
-item_popularity as (
-
-    select
-        video_id,
-        is_long_tail
-    from {{ ref('int_item_popularity') }}
-
-),
-
 joined as (
 
-    select
-        interactions.*,
-        item_categories.first_category,
-        coalesce(item_popularity.is_long_tail, 0) as is_long_tail
-    from interactions
-    left join item_categories
-        on interactions.video_id = item_categories.video_id
-    left join item_popularity
-        on interactions.video_id = item_popularity.video_id
+    {{ with_discovery_attributes('interactions') }}
 
 ),
 
@@ -53,7 +28,11 @@ ranked as (
         *,
         row_number() over (
             partition by user_id, first_category
-            order by event_time asc nulls last, video_id asc
+            order by
+                {{ category_play_order() }},
+                play_duration_ms,
+                video_duration_ms,
+                watch_ratio
         ) as category_play_number
     from joined
 
@@ -80,7 +59,11 @@ flagged as (
         first_category,
         is_long_tail,
         case
-            when first_category is not null and category_play_number = 1 then 1 else 0
+            when
+                first_category is not null
+                and category_play_number = 1
+                then 1
+            else 0
         end as is_new_category
     from ranked
 

@@ -130,15 +130,12 @@ def _docs(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from kuairec_causal.bench import STAGES, run_benchmark
+    from kuairec_causal.bench import STAGES, run_benchmark, target_lines
 
     stages = tuple(args.stages.split(",")) if args.stages else STAGES
     results = run_benchmark(args.scale, seed=args.seed, repeats=args.repeats, n_boot=args.n_boot, stages=stages,
                             jobs=args.jobs)
-    for check in results["targets"]:
-        status = "met" if check["met"] else "MISSED"
-        print(f"  {check['measure']:<14} {check['metric']:<8} {check['value']:10.1f} "
-              f"(target {check['target']:.0f}): {status}")
+    print("\n".join(target_lines(results)))
     return 0
 
 
@@ -236,8 +233,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--seed", type=int, default=20200705)
     bench.add_argument("--repeats", type=int, default=3, help="runs of the cheap stages (median reported)")
     bench.add_argument("--n-boot", type=int, default=200)
-    bench.add_argument("--stages", help="comma-separated subset of simulate,ingest,build,long_term,mediation,report"
-                                        " (and doubleml_irm, the reference fit: pip install '.[bench]')")
+    bench.add_argument("--stages", help="comma-separated subset of simulate,ingest,build,pandas_panel,duckdb_panel,"
+                       "long_term,mediation,report (and doubleml_irm, the reference fit: pip install '.[bench]')")
     _add_jobs_option(bench)
     bench.set_defaults(handler=_bench)
     return parser

@@ -40,11 +40,12 @@ def _last_line(capsys) -> str:
 def test_full_disk_during_ingest(env, tiny_release, monkeypatch, capsys):
     import kuairec_causal.ingest as ingest
 
-    def full(source, destination, length=0):
+    def full(members, member, destination):  # the disk fills while a member is decompressed to scratch
+        destination.write(b"user_id,video_id")
         raise OSError(errno.ENOSPC, "No space left on device", str(destination.name))
 
     before = _fingerprint(env.raw_dir)
-    monkeypatch.setattr(ingest.shutil, "copyfileobj", full)
+    monkeypatch.setattr(ingest._Members, "copy_member", full)
     assert main(["ingest", str(tiny_release.archive)]) == 2
     line = _last_line(capsys)
     assert line.startswith("kuairec-causal ingest: error: ") and line.endswith(": no space left on device")
