@@ -212,7 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", help="report folder (default reports/latest)")
     report.set_defaults(handler=_report)
 
-    run = commands.add_parser("run", help="the main job: data -> dbt build -> both studies -> report")
+    run = commands.add_parser("run", help="the main job: data -> dbt build -> every study -> report")
     run.add_argument("--scale", choices=["tiny", "ci", "small", "full"], default="small",
                      help=SCALE_HELP + " (simulated data only)")
     run.add_argument("--seed", type=int, default=20200705)
