@@ -8,8 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._checks import (as_names, binary_column, cluster_codes, no_overlap, numeric_column, require_frame,
-                      row_weights)
+from ._checks import as_names, binary_column, cluster_codes, no_overlap, numeric_column, require_frame, row_weights
 from .design import DesignSpec, build_design
 
 

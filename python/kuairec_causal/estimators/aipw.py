@@ -32,8 +32,19 @@ from scipy import stats
 
 from kuairec_causal.errors import ParameterError
 
-from ._checks import (as_names, check_alpha, check_bounds, check_choice, check_estimand, check_int, check_n_boot,
-                      check_seed, check_weights, factorize, target_indicator)
+from ._checks import (
+    as_names,
+    check_alpha,
+    check_bounds,
+    check_choice,
+    check_estimand,
+    check_int,
+    check_n_boot,
+    check_seed,
+    check_weights,
+    factorize,
+    target_indicator,
+)
 from ._data import CausalData, prepare
 from ._fitting import OutcomeModel, RowFitter
 from ._parallel import parallel_map

@@ -70,15 +70,26 @@ import pandas as pd
 from kuairec_causal.errors import ParameterError
 from kuairec_causal.progress import progress
 
-from ._checks import (as_names, binary_column, check_alpha, check_bounds, check_int, check_n_boot, check_seed,
-                      cluster_codes, is_binary, no_overlap, numeric_column, require_frame)
+from ._checks import (
+    as_names,
+    binary_column,
+    check_alpha,
+    check_bounds,
+    check_int,
+    check_n_boot,
+    check_seed,
+    cluster_codes,
+    is_binary,
+    no_overlap,
+    numeric_column,
+    require_frame,
+)
 from ._threads import single_threaded
 from .aipw import clustered_mean
 from .bootstrap import cluster_bootstrap
 from .crossfit import grouped_folds
 from .design import DesignSpec, build_design
-from .learners import (describe_learner, fit_learner, logistic_learner, predict_mean,
-                       require_classifier, resolve_learner)
+from .learners import describe_learner, fit_learner, logistic_learner, predict_mean, require_classifier, resolve_learner
 from .results import EffectEstimate, EffectSet, from_bootstrap, from_normal
 from .weights import effective_sample_size
 
@@ -542,7 +553,8 @@ PseudoOutcome = Callable[[int, np.ndarray, dict], np.ndarray]
 
 
 def _backward_sequence(panel: _Panel, learner, folds: np.ndarray, target_after: PseudoOutcome,
-                       arms: Callable[[int, np.ndarray], dict[str, np.ndarray | None]], desc: str) -> dict[str, np.ndarray]:
+                       arms: Callable[[int, np.ndarray], dict[str, np.ndarray | None]],
+                       desc: str) -> dict[str, np.ndarray]:
     """Out-of-fold outcome-regression predictions m_s under named treatment values, (n, T) each.
 
     ``arms(s, rows)``: name -> A_s values to predict at (None: the observed A_s).
@@ -566,7 +578,8 @@ def _backward_sequence(panel: _Panel, learner, folds: np.ndarray, target_after: 
     return out
 
 
-def _sdr_transform(y: np.ndarray, ratios: np.ndarray, shifted: np.ndarray, natural: np.ndarray, start: int) -> np.ndarray:
+def _sdr_transform(y: np.ndarray, ratios: np.ndarray, shifted: np.ndarray, natural: np.ndarray,
+                   start: int) -> np.ndarray:
     """m_start(d) + sum_{k >= start} prod_{j=start..k} r_j * (m_{k+1}(d) - m_k(A_k)), m_T = Y: the
     doubly robust transformation (the regression target of step start - 1, and at start = 0 the
     uncentred influence function)."""
@@ -692,7 +705,8 @@ def incremental_effects(
         def arms(s: int, rows: np.ndarray) -> dict[str, np.ndarray | None]:
             return {"treated": np.ones(len(rows)), "untreated": np.zeros(len(rows))}
 
-        m = _backward_sequence(panel, outcome_learner, folds, target_after, arms, f"incremental sequence (delta={delta:g})")
+        m = _backward_sequence(panel, outcome_learner, folds, target_after, arms,
+                               f"incremental sequence (delta={delta:g})")
         value = _incremental_value(delta, pi, m["treated"], m["untreated"])
         influence.append(_incremental_influence(delta, panel.y, panel.a, pi, value))
     influence.append(panel.y.copy())  # delta = 1: the natural course
@@ -712,5 +726,6 @@ def _check_deltas(deltas: Sequence[float]) -> tuple[float, ...]:
     except (TypeError, ValueError):
         raise ParameterError(f"deltas must be a sequence of positive numbers; got {deltas!r}") from None
     if not values or any(not np.isfinite(d) or d <= 0 or d == 1 for d in values) or len(set(values)) < len(values):
-        raise ParameterError(f"deltas must be distinct positive numbers other than 1 (the natural course); got {deltas!r}")
+        raise ParameterError("deltas must be distinct positive numbers other than 1 (the natural course); "
+                             f"got {deltas!r}")
     return values

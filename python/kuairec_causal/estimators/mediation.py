@@ -30,14 +30,28 @@ from kuairec_causal.errors import ParameterError
 
 from ._checks import as_names, check_alpha, check_choice, check_int, check_n_boot, check_seed, is_binary
 from ._data import CausalData, prepare, weighted_mean
-from ._moments import (ClusterMoments, cluster_cross_products, feature_map, replicate_column_means, solve,
-                       supports_moments)
+from ._moments import (
+    ClusterMoments,
+    cluster_cross_products,
+    feature_map,
+    replicate_column_means,
+    solve,
+    supports_moments,
+)
 from ._parallel import parallel_map
 from ._threads import single_threaded
 from .bootstrap import bootstrap_weighted_means, cluster_bootstrap, cluster_multiplicities, cluster_sums
 from .crossfit import grouped_folds, nuisance_table, regression_metrics
-from .learners import (describe_learner, feature_importances, fit_learner, is_linear_regressor, logit_glm,
-                       ols_learner, predict_mean, resolve_learner)
+from .learners import (
+    describe_learner,
+    feature_importances,
+    fit_learner,
+    is_linear_regressor,
+    logit_glm,
+    ols_learner,
+    predict_mean,
+    resolve_learner,
+)
 from .results import EffectSet, from_replicates_or_point
 
 POTENTIAL = ("y11", "y10", "y00", "y01", "m1", "m0")

@@ -35,6 +35,7 @@ from .weights import WeightSpec, weight_diagnostics
 REPLICATE_BLOCK = 25  # replicates per pass over the rows
 
 Weighting = WeightSpec | np.ndarray | None
+DEFAULT_WEIGHT_SPEC = WeightSpec()  # frozen, so one shared default is safe
 
 
 def weighted_arm_means(y: np.ndarray, a: np.ndarray, w: np.ndarray) -> tuple[float, float]:
@@ -161,7 +162,7 @@ def ipw_msm(
     categorical: Sequence[str] | str | None = (),
     cluster: str | None = None,
     propensity_learner="logistic",
-    weight_spec: WeightSpec = WeightSpec(),
+    weight_spec: WeightSpec = DEFAULT_WEIGHT_SPEC,
     weights: str | np.ndarray | None = None,
     n_boot: int = 200,
     seed: int = 0,

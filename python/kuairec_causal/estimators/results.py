@@ -13,7 +13,6 @@ from kuairec_causal.errors import ParameterError
 
 from .bootstrap import bootstrap_std, percentile_interval
 
-
 # How an estimate's interval is formed, so that :meth:`EffectEstimate.confint` can form it again
 # at another level: percentiles of the bootstrap replicates; estimate +/- z * std_error; estimate
 # +/- z * the replicates' SD (AIPW's score bootstrap); no interval.
