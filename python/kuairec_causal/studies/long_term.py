@@ -34,6 +34,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -96,7 +97,7 @@ class Panel:
     derived: dict[str, tuple[str, float]] = field(default_factory=dict)  # outcome -> (source, factor)
 
     @property
-    def roles(self) -> dict[str, object]:
+    def roles(self) -> dict[str, Any]:
         return dict(treatment=TREATMENT, covariates=self.columns.numeric, categorical=CATEGORICAL, cluster=CLUSTER)
 
 
@@ -242,8 +243,9 @@ def propensity_step(panel: Panel, models: dict, n_folds: int, seed: int, jobs: i
         tables.append(pd.concat([result.metrics, in_sample], ignore_index=True).assign(model=name))
     metrics = pd.concat(tables, ignore_index=True)
     metrics = metrics[["model", "scores", "fold", "n", "auc", "brier", "log_loss"]]
-    return PropensityFits(fits["logistic"].scores, fits["logistic"].oof_scores, fits["lightgbm"].scores,
-                          fits["lightgbm"].oof_scores, fits["logistic"].folds, metrics)
+    return PropensityFits(fits["logistic"].scores, fits["logistic"].oof_scores,  # type: ignore[arg-type]  # cross-fitted
+                          fits["lightgbm"].scores, fits["lightgbm"].oof_scores, fits["logistic"].folds,  # type: ignore[arg-type]
+                          metrics)
 
 
 def weight_columns(panel: Panel, fits: PropensityFits) -> dict[str, np.ndarray]:
