@@ -35,15 +35,10 @@ browser:
 
 # Python quality gates: ruff (pyproject.toml [tool.ruff]) on the package and the tests, mypy on the
 # package ([tool.mypy]; the estimator library is checked as with --strict).
-# TODO(#17, remove at the merge of #15): estimators/ and studies/ (and their tests) are not yet
-# ruff- and mypy-clean; #15 rewrites them and makes estimators/ strict-clean. Then delete
-# LINT_PENDING here and the `exclude` / `follow_imports = "silent"` entries marked TODO in
-# pyproject.toml.
-LINT_PENDING := python/kuairec_causal/estimators python/kuairec_causal/studies tests/estimators tests/studies
 
 lint: setup
 	$(BIN)/sqlfluff lint models macros tests/dbt
-	$(BIN)/ruff check python tests $(foreach path,$(LINT_PENDING),--extend-exclude $(path))
+	$(BIN)/ruff check python tests
 	$(BIN)/mypy
 
 ## Every test: SQL and Python lint, the warehouse on DuckDB (and Spark), estimators, simulator, report.

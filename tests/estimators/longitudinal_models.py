@@ -58,9 +58,9 @@ def _covariate(step: int, w, l_prev, a_prev):
     return expit(-0.2 + 0.8 * w) if step == 0 else expit(-0.4 + 0.9 * a_prev + 0.7 * l_prev - 0.3 * w)
 
 
-def discrete_propensity(step: int, w, l, a_prev):
+def discrete_propensity(step: int, w, l_now, a_prev):
     """True P(A_s = 1 | H_s, R_s = 1)."""
-    return expit(-0.5 + 1.0 * l + 0.5 * w) if step == 0 else expit(-0.3 + 1.1 * l + 0.6 * a_prev - 0.4 * w)
+    return expit(-0.5 + 1.0 * l_now + 0.5 * w) if step == 0 else expit(-0.3 + 1.1 * l_now + 0.6 * a_prev - 0.4 * w)
 
 
 def _outcome_mean(w, l0, a0, r1, l1, a1):
@@ -74,10 +74,10 @@ def discrete_two_step(n: int, seed: int, rows_per_unit: int = 4) -> pd.DataFrame
     l_prev = a_prev = np.zeros(n, dtype=int)
     for step in (0, 1):
         r = (rng.random(n) < _possible(step, w, l_prev, a_prev)).astype(int)
-        l = (rng.random(n) < _covariate(step, w, l_prev, a_prev)).astype(int)
-        a = r * (rng.random(n) < discrete_propensity(step, w, l, a_prev)).astype(int)
-        columns.update({f"r{step}": r, f"l{step}": l, f"a{step}": a})
-        l_prev, a_prev = l, a
+        l_now = (rng.random(n) < _covariate(step, w, l_prev, a_prev)).astype(int)
+        a = r * (rng.random(n) < discrete_propensity(step, w, l_now, a_prev)).astype(int)
+        columns.update({f"r{step}": r, f"l{step}": l_now, f"a{step}": a})
+        l_prev, a_prev = l_now, a
     frame = pd.DataFrame(columns)
     frame["y"] = _outcome_mean(w, frame["l0"], frame["a0"], frame["r1"], frame["l1"], frame["a1"]) + rng.normal(size=n)
     return frame
@@ -89,10 +89,10 @@ def discrete_policy_mean(policy) -> float:
     total = 0.0
     for w, r0, l0, a0, r1, l1, a1 in product((0, 1), repeat=7):
         probability = 0.5
-        for step, (r, l, a, l_prev, a_prev) in enumerate(((r0, l0, a0, 0, 0), (r1, l1, a1, l0, a0))):
+        for step, (r, l_now, a, l_prev, a_prev) in enumerate(((r0, l0, a0, 0, 0), (r1, l1, a1, l0, a0))):
             p_r, p_l = _possible(step, w, l_prev, a_prev), _covariate(step, w, l_prev, a_prev)
-            p_a = r * policy(step, r, discrete_propensity(step, w, l, a_prev))
-            probability *= (p_r if r else 1 - p_r) * (p_l if l else 1 - p_l) * (p_a if a else 1 - p_a)
+            p_a = r * policy(step, r, discrete_propensity(step, w, l_now, a_prev))
+            probability *= (p_r if r else 1 - p_r) * (p_l if l_now else 1 - p_l) * (p_a if a else 1 - p_a)
         total += probability * _outcome_mean(w, l0, a0, r1, l1, a1)
     return total
 

@@ -3,8 +3,13 @@ import pandas as pd
 import pytest
 
 from kuairec_causal.errors import ParameterError
-from kuairec_causal.estimators import (OLS, bootstrap_weighted_means, cluster_bootstrap, cluster_multiplicities,
-                                       percentile_interval)
+from kuairec_causal.estimators import (
+    OLS,
+    bootstrap_weighted_means,
+    cluster_bootstrap,
+    cluster_multiplicities,
+    percentile_interval,
+)
 from kuairec_causal.estimators.bootstrap import cluster_sums
 
 

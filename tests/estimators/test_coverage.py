@@ -6,8 +6,8 @@ clustering; the ``slow`` versions (200 data sets) check the rate more tightly.
 
 import numpy as np
 import pytest
-
 from estimator_sims import confounded, mediated
+
 from kuairec_causal.estimators import aipw, g_computation, ipw_msm, logit_glm, mediation_gformula
 
 ATE = 2.0

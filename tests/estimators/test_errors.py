@@ -2,12 +2,21 @@
 
 import numpy as np
 import pytest
-
 from estimator_sims import confounded, mediated
+
 from kuairec_causal.errors import ParameterError
-from kuairec_causal.estimators import (aipw, balance_table, effect_moderators, g_computation, ipw_msm,
-                                       lightgbm_regressor, mediation_crossfit, msm_effect, path_model,
-                                       segment_effects)
+from kuairec_causal.estimators import (
+    aipw,
+    balance_table,
+    effect_moderators,
+    g_computation,
+    ipw_msm,
+    lightgbm_regressor,
+    mediation_crossfit,
+    msm_effect,
+    path_model,
+    segment_effects,
+)
 
 DF = confounded(n=60, n_clusters=12)
 MED = mediated(n=60, n_clusters=12)

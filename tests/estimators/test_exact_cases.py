@@ -3,10 +3,19 @@
 import numpy as np
 import pandas as pd
 import pytest
-
 from estimator_sims import balanced_blocks
-from kuairec_causal.estimators import (WeightSpec, aipw, bootstrap_weighted_means, g_computation, ipw_msm,
-                                       logit_glm, mediation_gformula, msm_effect, path_model)
+
+from kuairec_causal.estimators import (
+    WeightSpec,
+    aipw,
+    bootstrap_weighted_means,
+    g_computation,
+    ipw_msm,
+    logit_glm,
+    mediation_gformula,
+    msm_effect,
+    path_model,
+)
 
 
 def strata(heterogeneous: bool) -> pd.DataFrame:

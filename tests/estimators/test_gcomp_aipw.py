@@ -2,12 +2,22 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
+from estimator_sims import confounded
 from sklearn.linear_model import Ridge
 
-from estimator_sims import confounded
-from kuairec_causal.estimators import (aipw, clustered_mean, compare_estimates, effect_moderators, g_computation,
-                                       lightgbm_regressor, logit_glm, ols_learner, ridge_learner, segment_effects,
-                                       xgboost_regressor)
+from kuairec_causal.estimators import (
+    aipw,
+    clustered_mean,
+    compare_estimates,
+    effect_moderators,
+    g_computation,
+    lightgbm_regressor,
+    logit_glm,
+    ols_learner,
+    ridge_learner,
+    segment_effects,
+    xgboost_regressor,
+)
 
 
 def test_gcomp_same_seed_same_replicates_and_relative_effect():
@@ -170,7 +180,8 @@ def test_linear_fast_path_takes_only_plain_least_squares_learners():
 
     assert supports_moments(ols_learner()) and supports_moments(ridge_learner()) and supports_moments(Ridge())
     for learner in (Squared(), Ridge(fit_intercept=False), Ridge(positive=True),
-                    make_pipeline(PolynomialFeatures(2), Ridge()), make_pipeline(StandardScaler(with_std=False), Ridge()),
+                    make_pipeline(PolynomialFeatures(2), Ridge()),
+                    make_pipeline(StandardScaler(with_std=False), Ridge()),
                     lightgbm_regressor(seed=0)):
         assert not supports_moments(learner), learner
 

@@ -3,8 +3,16 @@ import pandas as pd
 import statsmodels.api as sm
 from sklearn.linear_model import LogisticRegression
 
-from kuairec_causal.estimators import (OLS, fit_learner, lightgbm_regressor, logistic_learner, logit_glm,
-                                       predict_mean, probit_glm, ridge_learner)
+from kuairec_causal.estimators import (
+    OLS,
+    fit_learner,
+    lightgbm_regressor,
+    logistic_learner,
+    logit_glm,
+    predict_mean,
+    probit_glm,
+    ridge_learner,
+)
 from kuairec_causal.estimators._lightgbm import BinnedLightGBM
 
 

@@ -12,10 +12,21 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import statsmodels.api as sm
-from longitudinal_models import (DISCRETE_ROLES, GAUSSIAN_ROLES, CellMeansClassifier, CellMeansRegressor,
-                                 OracleClassifier, discrete_oracle, discrete_policy_mean, discrete_two_step,
-                                 gaussian_mean, gaussian_propensity, gaussian_two_step, incremental_policy,
-                                 static_policy)
+from longitudinal_models import (
+    DISCRETE_ROLES,
+    GAUSSIAN_ROLES,
+    CellMeansClassifier,
+    CellMeansRegressor,
+    OracleClassifier,
+    discrete_oracle,
+    discrete_policy_mean,
+    discrete_two_step,
+    gaussian_mean,
+    gaussian_propensity,
+    gaussian_two_step,
+    incremental_policy,
+    static_policy,
+)
 from sklearn.dummy import DummyClassifier, DummyRegressor
 
 from kuairec_causal.errors import ParameterError
@@ -137,7 +148,8 @@ def test_lightgbm_learners(gaussian):
     _assert_matches(lg.sdr_regimes(lg.LongitudinalData(data, **GAUSSIAN_ROLES), **learners, seed=1), GAUSSIAN_TRUTH)
     # Plumbing: ICE takes the same learner. 60 shrunken trees under-fit the treatment terms, and
     # the plug-in keeps that bias (about -0.3 here) which SDR's correction above removes.
-    ice = lg.ice_g_computation(lg.LongitudinalData(data, **GAUSSIAN_ROLES), learner=learners["outcome_learner"], n_boot=0)
+    ice = lg.ice_g_computation(lg.LongitudinalData(data, **GAUSSIAN_ROLES), learner=learners["outcome_learner"],
+                               n_boot=0)
     assert ice["always - never"].estimate == pytest.approx(GAUSSIAN_TRUTH["always - never"], abs=0.5)
 
 
@@ -184,7 +196,8 @@ def test_natural_course_is_the_outcome_mean(discrete, discrete_panel):
 def test_result_interface(gaussian, gaussian_panel):
     sdr = lg.sdr_regimes(gaussian_panel, seed=1)
     contrast = sdr.contrast("always")
-    assert contrast is sdr["always - never"] and contrast.confint() == pytest.approx((contrast.ci_lower, contrast.ci_upper))
+    assert contrast is sdr["always - never"]
+    assert contrast.confint() == pytest.approx((contrast.ci_lower, contrast.ci_upper))
     low90, high90 = contrast.confint(0.9)
     assert contrast.ci_lower < low90 < contrast.estimate < high90 < contrast.ci_upper
     assert 0 <= contrast.pvalue < 1e-6 and contrast.reference_mean == sdr.mean("never").estimate
@@ -233,7 +246,8 @@ def test_bad_roles_are_one_line(discrete, change, message):
 @pytest.mark.parametrize(("estimator", "arguments", "message"), [
     (lg.incremental_effects, dict(deltas=(1.0, 2.0)), "deltas must be distinct positive numbers other than 1"),
     (lg.sdr_regimes, dict(regimes={"always": 1}), "regimes must map at least two names"),
-    (lg.ice_g_computation, dict(regimes={"a": (1, 0, 1), "b": 0}), "regime 'a' must be 0, 1 or one 0/1 decision per step (2)"),
+    (lg.ice_g_computation, dict(regimes={"a": (1, 0, 1), "b": 0}),
+     "regime 'a' must be 0, 1 or one 0/1 decision per step (2)"),
     (lg.ipw_regimes, dict(truncation_quantile=0.2), "truncation_quantile must be in [0.5, 1] or None"),
 ])
 def test_bad_options_are_one_line(discrete_panel, estimator, arguments, message):

@@ -8,9 +8,17 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from longitudinal_models import (DISCRETE_ROLES, GAUSSIAN_ROLES, CellMeansClassifier, CellMeansRegressor,
-                                 discrete_policy_mean, discrete_two_step, gaussian_mean, gaussian_two_step,
-                                 incremental_policy)
+from longitudinal_models import (
+    DISCRETE_ROLES,
+    GAUSSIAN_ROLES,
+    CellMeansClassifier,
+    CellMeansRegressor,
+    discrete_policy_mean,
+    discrete_two_step,
+    gaussian_mean,
+    gaussian_two_step,
+    incremental_policy,
+)
 
 from kuairec_causal.estimators import longitudinal as lg
 

@@ -5,12 +5,18 @@ import pandas as pd
 import pytest
 import statsmodels
 import statsmodels.api as sm
+from estimator_sims import mediated
 from scipy.stats import norm
 
-from estimator_sims import mediated
 from kuairec_causal.errors import ParameterError
-from kuairec_causal.estimators import (lightgbm_regressor, logistic_learner, mediation_crossfit, mediation_gformula,
-                                       path_model, probit_glm)
+from kuairec_causal.estimators import (
+    lightgbm_regressor,
+    logistic_learner,
+    mediation_crossfit,
+    mediation_gformula,
+    path_model,
+    probit_glm,
+)
 
 FRAMING = Path(statsmodels.__file__).parent / "stats" / "tests" / "results" / "framing.csv"
 

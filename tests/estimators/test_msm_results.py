@@ -1,12 +1,22 @@
 import numpy as np
 import pandas as pd
 import pytest
+from estimator_sims import confounded, mediated
 from scipy import stats
 
-from estimator_sims import confounded, mediated
 from kuairec_causal.errors import ParameterError
-from kuairec_causal.estimators import (EffectEstimate, WeightSpec, aipw, cluster_multiplicities, compare_estimates,
-                                       g_computation, ipw_msm, logit_glm, mediation_gformula, msm_effect)
+from kuairec_causal.estimators import (
+    EffectEstimate,
+    WeightSpec,
+    aipw,
+    cluster_multiplicities,
+    compare_estimates,
+    g_computation,
+    ipw_msm,
+    logit_glm,
+    mediation_gformula,
+    msm_effect,
+)
 
 
 def test_msm_effect_weighted_means_by_hand():

@@ -2,11 +2,18 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
-
 from estimator_sims import mediated
+
 from kuairec_causal.errors import ParameterError
-from kuairec_causal.estimators import (EffectEstimate, evalue_difference, evalue_effect, evalue_or, evalue_rr,
-                                       mediation_rho_sensitivity, path_model)
+from kuairec_causal.estimators import (
+    EffectEstimate,
+    evalue_difference,
+    evalue_effect,
+    evalue_or,
+    evalue_rr,
+    mediation_rho_sensitivity,
+    path_model,
+)
 
 
 def test_path_model_equals_statsmodels_weighted_regressions():

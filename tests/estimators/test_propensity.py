@@ -1,9 +1,9 @@
 import numpy as np
 import pandas as pd
 import pytest
+from estimator_sims import confounded
 from sklearn.metrics import roc_auc_score
 
-from estimator_sims import confounded
 from kuairec_causal.errors import ParameterError
 from kuairec_causal.estimators import fit_propensity, lightgbm_classifier, ridge_learner
 

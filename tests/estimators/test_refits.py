@@ -9,13 +9,27 @@ estimator that spreads work over processes must return identical results with on
 import numpy as np
 import pandas as pd
 import pytest
-
 from estimator_sims import confounded, mediated
-from kuairec_causal.estimators import (WeightSpec, aipw_outcomes, cluster_bootstrap, cluster_multiplicities,
-                                       fit_learner, g_computation, ipw_msm_family, lightgbm_classifier,
-                                       lightgbm_regressor, logistic_learner, logit_glm, mediation_crossfit_outcomes,
-                                       mediation_gformula, mediation_rho_sensitivity, path_model,
-                                       predict_mean, xgboost_regressor)
+
+from kuairec_causal.estimators import (
+    WeightSpec,
+    aipw_outcomes,
+    cluster_bootstrap,
+    cluster_multiplicities,
+    fit_learner,
+    g_computation,
+    ipw_msm_family,
+    lightgbm_classifier,
+    lightgbm_regressor,
+    logistic_learner,
+    logit_glm,
+    mediation_crossfit_outcomes,
+    mediation_gformula,
+    mediation_rho_sensitivity,
+    path_model,
+    predict_mean,
+    xgboost_regressor,
+)
 from kuairec_causal.estimators._logistic import LogisticReplicates, supports_logistic_moments
 from kuairec_causal.estimators.paths import fit_linear_paths
 from kuairec_causal.estimators.sensitivity import _sigma_rho, nie_at_rho

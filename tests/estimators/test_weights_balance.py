@@ -1,11 +1,19 @@
 import numpy as np
 import pandas as pd
 import pytest
-
 from estimator_sims import confounded
+
 from kuairec_causal.errors import ParameterError
-from kuairec_causal.estimators import (WeightSpec, balance_summary, balance_table, effective_sample_size,
-                                       fit_propensity, ipw_weights, logit_glm, weight_diagnostics)
+from kuairec_causal.estimators import (
+    WeightSpec,
+    balance_summary,
+    balance_table,
+    effective_sample_size,
+    fit_propensity,
+    ipw_weights,
+    logit_glm,
+    weight_diagnostics,
+)
 
 
 def test_plain_stabilized_and_clipped_weights_by_hand():

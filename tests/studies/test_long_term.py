@@ -24,8 +24,12 @@ from kuairec_causal.store import DuckDBMartReader
 from kuairec_causal.studies import long_term as lt
 from kuairec_causal.studies import long_term_spec
 from kuairec_causal.studies.common import StudyContext, StudySettings, load_truth
-from kuairec_causal.studies.long_term_tables import (ReadinessRules, evalue_interpretation, quantile_buckets,
-                                                     weight_readiness)
+from kuairec_causal.studies.long_term_tables import (
+    ReadinessRules,
+    evalue_interpretation,
+    quantile_buckets,
+    weight_readiness,
+)
 from kuairec_causal.windows import PanelWindows
 
 ROOT = Path(__file__).resolve().parents[2]

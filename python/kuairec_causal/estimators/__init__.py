@@ -37,24 +37,49 @@ Example::
     print(est.mediation_rho_sensitivity(df, "treated", "engaged", "outcome", covariates=["x"]).rho_at_zero)
 """
 
+from ._parallel import available_cores, parallel_map
 from .aipw import AIPWResult, ModeratorResult, aipw, aipw_outcomes, clustered_mean, effect_moderators, segment_effects
 from .balance import balance_matrix, balance_summary, balance_table
-from .bootstrap import (bootstrap_std, bootstrap_weighted_means, cluster_bootstrap, cluster_multiplicities,
-                        percentile_interval)
+from .bootstrap import (
+    bootstrap_std,
+    bootstrap_weighted_means,
+    cluster_bootstrap,
+    cluster_multiplicities,
+    percentile_interval,
+)
 from .crossfit import classification_metrics, cross_fit_predict, grouped_folds, regression_metrics
 from .design import DesignSpec, build_design, fit_design
 from .gcomp import g_computation
-from .learners import (OLS, BinaryGLM, feature_importances, fit_learner, lightgbm_classifier, lightgbm_regressor,
-                       logistic_learner, logit_glm, ols_learner, predict_mean, probit_glm, ridge_learner,
-                       xgboost_classifier, xgboost_regressor)
+from .learners import (
+    OLS,
+    BinaryGLM,
+    feature_importances,
+    fit_learner,
+    lightgbm_classifier,
+    lightgbm_regressor,
+    logistic_learner,
+    logit_glm,
+    ols_learner,
+    predict_mean,
+    probit_glm,
+    ridge_learner,
+    xgboost_classifier,
+    xgboost_regressor,
+)
 from .mediation import CrossFitMediationResult, mediation_crossfit, mediation_crossfit_outcomes, mediation_gformula
 from .msm import MSMFamily, ipw_msm, ipw_msm_family, msm_effect
-from ._parallel import available_cores, parallel_map
 from .paths import path_model
 from .propensity import PropensityResult, fit_propensity
 from .results import EffectEstimate, EffectSet, compare_estimates
-from .sensitivity import (EValue, RhoSensitivity, evalue_difference, evalue_effect, evalue_or, evalue_rr,
-                          mediation_rho_sensitivity)
+from .sensitivity import (
+    EValue,
+    RhoSensitivity,
+    evalue_difference,
+    evalue_effect,
+    evalue_or,
+    evalue_rr,
+    mediation_rho_sensitivity,
+)
 from .weights import WeightSpec, effective_sample_size, ipw_weights, weight_diagnostics
 
 __all__ = [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -10,7 +11,7 @@ import pandas as pd
 from kuairec_causal.errors import ParameterError
 
 
-def _shown(values: Iterable, limit: int = 8) -> str:
+def _shown(values: Iterable[Any], limit: int = 8) -> str:
     values = list(values)
     text = ", ".join(repr(v) if isinstance(v, str) else str(v) for v in values[:limit])
     return f"[{text}{', ...' if len(values) > limit else ''}]"
@@ -175,7 +176,7 @@ def check_bounds(bounds: object, parameter: str) -> tuple[float, float] | None:
     if bounds is None:
         return None
     try:
-        low, high = (float(b) for b in bounds)  # type: ignore[union-attr]
+        low, high = (float(b) for b in bounds)  # type: ignore[attr-defined]  # non-iterables raise TypeError below
     except (TypeError, ValueError):
         raise ParameterError(f"{parameter} must be a pair (low, high); got {bounds!r}") from None
     if not 0 <= low < high <= 1:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
 
-from ._checks import (as_names, binary_column, cluster_codes, no_overlap, numeric_column, require_frame,
-                      row_weights)
+from ._checks import as_names, binary_column, cluster_codes, no_overlap, numeric_column, require_frame, row_weights
 from .design import DesignSpec, build_design
 
 
@@ -19,8 +19,10 @@ class CausalData:
     covariate matrix ``X`` (see :mod:`.design`), cluster codes and analysis weights."""
 
     a: np.ndarray
-    y: np.ndarray | None
-    m: np.ndarray | None
+    # y and m are None when prepare() got no outcome / mediator; only estimators that take that
+    # role read them, so they are typed as arrays (one cast in prepare).
+    y: np.ndarray
+    m: np.ndarray
     X: np.ndarray
     design: DesignSpec
     codes: np.ndarray
@@ -60,7 +62,8 @@ def prepare(
     m = numeric_column(data, mediator, "mediator") if mediator is not None else None
     spec, X = build_design(data, covariates, categorical)
     codes, n_clusters = cluster_codes(data, cluster)
-    return CausalData(a, y, m, X, spec, codes, n_clusters, row_weights(data, weights))
+    return CausalData(a, cast(np.ndarray, y), cast(np.ndarray, m), X, spec, codes, n_clusters,
+                      row_weights(data, weights))
 
 
 def weighted_mean(values: np.ndarray, weights: np.ndarray) -> float:

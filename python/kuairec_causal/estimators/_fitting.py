@@ -6,6 +6,8 @@ of :mod:`._lightgbm`; everything else goes through :func:`.learners.fit_learner`
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ._lightgbm import BinnedLightGBM, is_lightgbm
@@ -16,14 +18,14 @@ class RowFitter:
     """Fit ``learner`` to (X[rows], y[rows]) and predict E[y | x] for rows of X or of a named
     frame with the same columns (e.g. X with the treatment flipped)."""
 
-    def __init__(self, learner, X: np.ndarray, y: np.ndarray, frames: dict[str, np.ndarray] | None = None,
+    def __init__(self, learner: Any, X: np.ndarray, y: np.ndarray, frames: dict[str, np.ndarray] | None = None,
                  fast_path: bool = True):
         self.learner, self.y = learner, y
         self.binned = BinnedLightGBM(learner, X, y, frames) if fast_path and is_lightgbm(learner) else None
         # the binned path keeps LightGBM's compact bins; raw matrices are only needed otherwise
         self.frames = {"train": X, **(frames or {})} if self.binned is None else {}
 
-    def fit(self, rows: np.ndarray, weight: np.ndarray | None = None):
+    def fit(self, rows: np.ndarray, weight: np.ndarray | None = None) -> _Fitted:
         if self.binned is not None:
             return _Fitted(self.binned.fit(rows, weight), rows)
         return _Fitted(fit_learner(self.learner, self.frames["train"][rows], self.y[rows], weight), rows)
@@ -47,14 +49,14 @@ class RowFitter:
 class _Fitted:
     __slots__ = ("model", "rows")
 
-    def __init__(self, model, rows: np.ndarray):
+    def __init__(self, model: Any, rows: np.ndarray):
         self.model, self.rows = model, rows
 
 
 class OutcomeModel:
     """E[Y | A, X] as one model with A as the first feature ("s") or one model per arm ("t")."""
 
-    def __init__(self, learner, a: np.ndarray, X: np.ndarray, y: np.ndarray, strategy: str,
+    def __init__(self, learner: Any, a: np.ndarray, X: np.ndarray, y: np.ndarray, strategy: str,
                  fast_path: bool = True):
         self.a, self.strategy = a, strategy
         if strategy == "s":

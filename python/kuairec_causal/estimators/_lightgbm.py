@@ -12,6 +12,7 @@ equal ``Booster.predict`` exactly (checked in the tests).
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import numpy as np
 
@@ -20,7 +21,7 @@ from ._parallel import worker_cached
 _SKLEARN_ONLY = ("n_estimators", "importance_type", "class_weight")
 
 
-def is_lightgbm(learner) -> bool:
+def is_lightgbm(learner: Any) -> bool:
     try:
         from lightgbm import LGBMModel
     except ImportError:  # pragma: no cover - lightgbm is a dependency
@@ -28,7 +29,7 @@ def is_lightgbm(learner) -> bool:
     return isinstance(learner, LGBMModel)
 
 
-def native_params(learner) -> tuple[dict, int]:
+def native_params(learner: Any) -> tuple[dict[str, Any], int]:
     """Native ``lgb.train`` parameters and boosting rounds equivalent to an LGBM* estimator."""
     from lightgbm import LGBMClassifier
 
@@ -48,7 +49,7 @@ class BinnedLightGBM:
     same bins, as binning is deterministic) and reuses them for every task of that instance.
     """
 
-    def __init__(self, learner, X: np.ndarray, y: np.ndarray, frames: dict[str, np.ndarray] | None = None):
+    def __init__(self, learner: Any, X: np.ndarray, y: np.ndarray, frames: dict[str, np.ndarray] | None = None):
         self._inputs = (learner, X, y, frames or {})
         self._token = uuid.uuid4().hex  # names this instance's bins in a worker's cache
         self._bin()
@@ -60,7 +61,7 @@ class BinnedLightGBM:
         self._lgb = lgb
         self.params, self.rounds = native_params(learner)
 
-        def construct() -> dict:
+        def construct() -> dict[str, Any]:
             train = lgb.Dataset(X, y, params=self.params).construct()  # subsets need only the bins
             binned = {"train": train}
             for name, matrix in frames.items():
@@ -70,35 +71,35 @@ class BinnedLightGBM:
         self.frames = worker_cached(self._token, construct)
         self.train = self.frames["train"]
 
-    def __getstate__(self) -> dict:
+    def __getstate__(self) -> dict[str, Any]:
         return {"_inputs": self._inputs, "_token": self._token}
 
-    def __setstate__(self, state: dict) -> None:
+    def __setstate__(self, state: dict[str, Any]) -> None:
         self._inputs, self._token = state["_inputs"], state["_token"]
         self._bin()
 
-    def fit(self, rows: np.ndarray, weight: np.ndarray | None = None):
+    def fit(self, rows: np.ndarray, weight: np.ndarray | None = None) -> Any:
         subset = self.train.subset(np.asarray(rows, dtype=np.int32)).construct()
         if weight is not None:  # after construct: a subset ignores weights set before it
             subset.set_weight(np.asarray(weight, dtype=float))
         return self._lgb.train(self.params, subset, num_boost_round=self.rounds, keep_training_booster=True)
 
     @staticmethod
-    def _capture(evaluate) -> np.ndarray:
+    def _capture(evaluate: Any) -> np.ndarray:
         captured: list[np.ndarray] = []
 
-        def feval(preds, _data):
+        def feval(preds: Any, _data: Any) -> tuple[str, float, bool]:
             captured.append(np.array(preds, dtype=float))
             return "captured", 0.0, False
 
         evaluate(feval)
         return captured[0]
 
-    def fitted_scores(self, booster) -> np.ndarray:
+    def fitted_scores(self, booster: Any) -> np.ndarray:
         """Predictions for the rows the booster was trained on, in row order."""
         return self._capture(lambda feval: booster.eval_train(feval=feval))
 
-    def scores(self, booster, frame: str, rows: np.ndarray) -> np.ndarray:
+    def scores(self, booster: Any, frame: str, rows: np.ndarray) -> np.ndarray:
         """Predictions (probabilities for a binary objective) for ``rows`` of a pre-binned frame."""
         data = self.frames[frame].subset(np.asarray(rows, dtype=np.int32))
         return self._capture(lambda feval: booster.eval(data, frame, feval=feval))

@@ -20,6 +20,7 @@ refit's optimum, not an approximation of it (tested against scikit-learn refits)
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
 from scipy.special import expit
@@ -43,7 +44,7 @@ class _Kind:
     scaled: bool
 
 
-def _logistic_kind(learner) -> _Kind | None:
+def _logistic_kind(learner: Any) -> _Kind | None:
     steps = ([step for _, step in learner.steps if step not in (None, "passthrough")]
              if isinstance(learner, Pipeline) else [learner])
     *head, final = steps
@@ -59,7 +60,7 @@ def _logistic_kind(learner) -> _Kind | None:
     return None
 
 
-def supports_logistic_moments(learner) -> bool:
+def supports_logistic_moments(learner: Any) -> bool:
     """True for L2 logistic regression (optionally standardised) and the unpenalised logit GLM."""
     return _logistic_kind(learner) is not None
 
@@ -67,7 +68,7 @@ def supports_logistic_moments(learner) -> bool:
 class LogisticReplicates:
     """Logistic fits of ``a`` on ``X`` for bootstrap replicates with cluster multiplicities."""
 
-    def __init__(self, learner, X: np.ndarray, a: np.ndarray, w: np.ndarray, codes: np.ndarray, n_clusters: int):
+    def __init__(self, learner: Any, X: np.ndarray, a: np.ndarray, w: np.ndarray, codes: np.ndarray, n_clusters: int):
         kind = _logistic_kind(learner)
         if kind is None:
             raise ValueError(f"unsupported learner {learner!r}")
@@ -121,7 +122,7 @@ class LogisticReplicates:
     def _converged(self, steps: np.ndarray, penalty: np.ndarray) -> np.ndarray:
         scale = np.sqrt(np.where(penalty[:, 1:] > 0, penalty[:, 1:], 1.0)) if self.kind.scaled else 1.0
         size = np.maximum(np.abs(steps[:, 0]), np.max(np.abs(steps[:, 1:]) * scale, axis=1, initial=0.0))
-        return size <= TOLERANCE
+        return cast(np.ndarray, size <= TOLERANCE)
 
     def coefficients(self, counts: np.ndarray) -> np.ndarray:
         """(B x p+1) intercept and coefficients on the shifted columns (see :meth:`scores`)."""
@@ -156,9 +157,9 @@ class LogisticReplicates:
 
     def scores(self, beta: np.ndarray) -> np.ndarray:
         """P(A = 1 | X) for every row (rows x replicates) from :meth:`coefficients`."""
-        return expit(self.design @ beta.T)
+        return cast(np.ndarray, expit(self.design @ beta.T))
 
 
 def _gram(design: np.ndarray, weight: np.ndarray) -> np.ndarray:
     scaled = design * np.sqrt(weight)[:, None]
-    return scaled.T @ scaled
+    return cast(np.ndarray, scaled.T @ scaled)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
 from sklearn.linear_model import Ridge
@@ -29,7 +30,7 @@ from .learners import OLS, ols_coefficients
 Features = Callable[[np.ndarray], np.ndarray]
 
 
-def _solver_kind(learner) -> tuple[str, float] | None:
+def _solver_kind(learner: Any) -> tuple[str, float] | None:
     """("ols" | "ridge" | "scaled_ridge", penalty) when the learner is a supported affine fit."""
     steps = [step for _, step in learner.steps if step not in (None, "passthrough")] \
         if isinstance(learner, Pipeline) else [learner]
@@ -45,13 +46,13 @@ def _solver_kind(learner) -> tuple[str, float] | None:
     return None
 
 
-def supports_moments(learner) -> bool:
+def supports_moments(learner: Any) -> bool:
     """True for OLS (and subclasses that only change the features), Ridge and StandardScaler >
     Ridge (with intercept, scalar penalty)."""
     return _solver_kind(learner) is not None
 
 
-def feature_map(learner) -> Features:
+def feature_map(learner: Any) -> Features:
     """The regression features of a supported learner as a function of its input matrix."""
     final = learner.steps[-1][1] if isinstance(learner, Pipeline) else learner
     return final.features if isinstance(final, OLS) else (lambda X: np.asarray(X, dtype=float))
@@ -111,10 +112,10 @@ class ClusterMoments:
         return Totals(weight=total, mean=mean + self.shift, centred=centred, raw=raw)
 
 
-def solve(learner, totals: Totals, features: Sequence[int], target: int) -> tuple[np.ndarray, np.ndarray]:
+def solve(learner: Any, totals: Totals, features: Sequence[int], target: int) -> tuple[np.ndarray, np.ndarray]:
     """Per replicate: (coefficients B x p, intercept B) of ``learner`` fitted to column ``target``
     on columns ``features`` of the summed matrix. A replicate with no weight gets NaN."""
-    kind, penalty = _solver_kind(learner)
+    kind, penalty = cast("tuple[str, float]", _solver_kind(learner))  # callers check supports_moments first
     features = list(features)
     coef = np.full((len(totals.weight), len(features)), np.nan)
     intercept = np.full(len(totals.weight), np.nan)
@@ -162,4 +163,4 @@ def replicate_column_means(X: np.ndarray, w: np.ndarray, codes: np.ndarray, n_cl
     """Weighted column means of X in every replicate (B x p); NaN for a replicate with no weight."""
     sums = counts @ cluster_sums(np.column_stack([w, X * w[:, None]]), codes, n_clusters)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return sums[:, 1:] / sums[:, :1]
+        return cast(np.ndarray, sums[:, 1:] / sums[:, :1])

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from kuairec_causal.errors import ParameterError
 from kuairec_causal.progress import progress
@@ -82,7 +82,7 @@ def worker_cached(token: str, build: Callable[[], T]) -> T:
         while len(_WORKER_CACHE) >= _WORKER_CACHE_SIZE:
             _WORKER_CACHE.pop(next(iter(_WORKER_CACHE)))
         _WORKER_CACHE[token] = build()
-    return _WORKER_CACHE[token]
+    return cast(T, _WORKER_CACHE[token])
 
 
 def flatten(parts: Sequence[Sequence[R]]) -> list[R]:

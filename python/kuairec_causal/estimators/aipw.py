@@ -25,6 +25,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -32,8 +33,19 @@ from scipy import stats
 
 from kuairec_causal.errors import ParameterError
 
-from ._checks import (as_names, check_alpha, check_bounds, check_choice, check_estimand, check_int, check_n_boot,
-                      check_seed, check_weights, factorize, target_indicator)
+from ._checks import (
+    as_names,
+    check_alpha,
+    check_bounds,
+    check_choice,
+    check_estimand,
+    check_int,
+    check_n_boot,
+    check_seed,
+    check_weights,
+    factorize,
+    target_indicator,
+)
 from ._data import CausalData, prepare
 from ._fitting import OutcomeModel, RowFitter
 from ._parallel import parallel_map
@@ -107,7 +119,7 @@ def clustered_mean(values: np.ndarray, codes: np.ndarray, weights: np.ndarray | 
 
 
 def aipw(data: pd.DataFrame, treatment: str, outcome: str, covariates: Sequence[str] | str | None = (),
-         categorical: Sequence[str] | str | None = (), cluster: str | None = None, **options) -> AIPWResult:
+         categorical: Sequence[str] | str | None = (), cluster: str | None = None, **options: Any) -> AIPWResult:
     """Cross-fitted AIPW estimate of the ATE (outcome models per arm by default, strategy "t").
 
     ``options``: those of :func:`aipw_outcomes` (learners, ``strategy``, ``n_folds``,
@@ -125,8 +137,8 @@ def aipw_outcomes(
     covariates: Sequence[str] | str | None = (),
     categorical: Sequence[str] | str | None = (),
     cluster: str | None = None,
-    outcome_learner="ols",
-    propensity_learner="logistic",
+    outcome_learner: Any = "ols",
+    propensity_learner: Any = "logistic",
     strategy: str = "t",
     n_folds: int = 5,
     propensity_bounds: tuple[float, float] | None = (0.01, 0.99),
@@ -193,7 +205,8 @@ def aipw_outcomes(
     return results
 
 
-def _aipw_result(data: pd.DataFrame, prep: CausalData, splits: list[_Split], outcome_learner, propensity_learner,
+def _aipw_result(data: pd.DataFrame, prep: CausalData, splits: list[_Split], outcome_learner: Any,
+                 propensity_learner: Any,
                  strategy: str, n_folds: int, n_rep: int, n_boot: int, seed: int, alpha: float,
                  estimand: str = "ATE") -> AIPWResult:
     mu1, mu0, e, e_raw, psi1, psi0 = (np.mean([getattr(split, name) for split in splits], axis=0)
@@ -242,7 +255,7 @@ class _Split:
 
     @property
     def score(self) -> np.ndarray:
-        return self.psi1 - self.psi0
+        return cast(np.ndarray, self.psi1 - self.psi0)
 
 
 def _split(prep: CausalData, folds: np.ndarray, by_fold: dict[int, tuple[np.ndarray, ...]],
@@ -270,7 +283,7 @@ def _target_scores(a: np.ndarray, y: np.ndarray, mu1: np.ndarray, mu0: np.ndarra
 
     def centred(numerator: np.ndarray) -> np.ndarray:
         mean = float(w @ numerator / (w @ target))
-        return mean + (numerator - mean * target) / share
+        return cast(np.ndarray, mean + (numerator - mean * target) / share)
 
     return (centred(target * mu1 + a * pi * (y - mu1) / e),
             centred(target * mu0 + (1 - a) * pi * (y - mu0) / (1 - e)))
@@ -382,7 +395,7 @@ class ModeratorResult:
 def effect_moderators(
     scores: np.ndarray,
     X: pd.DataFrame | np.ndarray,
-    learner="ridge",
+    learner: Any = "ridge",
     clusters: np.ndarray | pd.Series | None = None,
     n_buckets: int = 5,
     n_folds: int = 5,

@@ -16,16 +16,19 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Sequence
+from typing import cast
 
 import numpy as np
 from scipy import sparse
 
 from kuairec_causal.errors import ParameterError
+
 from ._checks import check_alpha, check_int, check_n_boot, check_seed, factorize
 from ._parallel import flatten, parallel_map, task_chunks
 from ._threads import single_threaded
 
-Statistic = Callable[[np.ndarray, np.ndarray], "float | np.ndarray"]
+# (rows, multiplicities) or, with replicate_seed, (rows, multiplicities, generator)
+Statistic = Callable[..., "float | np.ndarray"]
 
 
 def cluster_multiplicities(n_clusters: int, n_boot: int, seed: int) -> np.ndarray:
@@ -90,7 +93,7 @@ def bootstrap_std(replicates: np.ndarray) -> np.ndarray:
     """Standard deviation of the replicates per column (NaN replicates ignored)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # fewer than two finite replicates -> NaN
-        return np.nanstd(np.asarray(replicates, dtype=float), axis=0, ddof=1)
+        return cast(np.ndarray, np.nanstd(np.asarray(replicates, dtype=float), axis=0, ddof=1))
 
 
 def cluster_sums(values: np.ndarray, codes: np.ndarray, n_clusters: int, groups: np.ndarray | None = None,
@@ -104,7 +107,7 @@ def cluster_sums(values: np.ndarray, codes: np.ndarray, n_clusters: int, groups:
             raise ParameterError("cluster_sums takes groups only with one-dimensional values")
         n = len(codes)
         indicator = sparse.csr_array((np.ones(n), (codes, np.arange(n))), shape=(n_clusters, n))
-        return indicator @ np.asarray(values, dtype=float)  # each cluster's rows summed in row order
+        return cast(np.ndarray, indicator @ np.asarray(values, dtype=float))  # each cluster's rows summed in row order
     groups = np.zeros(len(codes), dtype=np.int64) if groups is None else groups
     flat = np.bincount(codes * n_groups + groups, weights=values, minlength=n_clusters * n_groups)
     return flat.reshape(n_clusters, n_groups)
@@ -135,4 +138,4 @@ def bootstrap_weighted_means(
     counts = cluster_multiplicities(n_clusters, n_boot, seed).astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
         means = (counts @ sums) / (counts @ totals)
-    return means[:, 0] if groups is None else means
+    return cast(np.ndarray, means[:, 0] if groups is None else means)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -29,7 +30,7 @@ def grouped_folds(codes: np.ndarray, n_folds: int, seed: int) -> np.ndarray:
     return folds
 
 
-def cross_fit_predict(learner, X: np.ndarray, y: np.ndarray, folds: np.ndarray,
+def cross_fit_predict(learner: Any, X: np.ndarray, y: np.ndarray, folds: np.ndarray,
                       sample_weight: np.ndarray | None = None, desc: str = "cross-fitting",
                       n_jobs: int | None = 1) -> np.ndarray:
     """Out-of-fold E[y | X] (probabilities for classifiers); folds fitted on ``n_jobs`` processes."""
@@ -46,7 +47,7 @@ def cross_fit_predict(learner, X: np.ndarray, y: np.ndarray, folds: np.ndarray,
 
 
 def _by_fold(y: np.ndarray, pred: np.ndarray, folds: np.ndarray | None, weights: np.ndarray | None,
-             metrics: Callable[[np.ndarray, np.ndarray, np.ndarray | None], dict]) -> pd.DataFrame:
+             metrics: Callable[[np.ndarray, np.ndarray, np.ndarray | None], dict[str, Any]]) -> pd.DataFrame:
     rows = [{"fold": "overall", "n": len(y), **metrics(y, pred, weights)}]
     if folds is not None:
         for k in np.unique(folds):
@@ -56,14 +57,14 @@ def _by_fold(y: np.ndarray, pred: np.ndarray, folds: np.ndarray | None, weights:
     return pd.DataFrame(rows)
 
 
-def _classification(y, p, w) -> dict:
+def _classification(y: Any, p: Any, w: Any) -> dict[str, Any]:
     p = np.clip(p, 1e-12, 1 - 1e-12)
     auc = roc_auc_score(y, p, sample_weight=w) if len(np.unique(y)) == 2 else np.nan
     return {"auc": auc, "brier": brier_score_loss(y, p, sample_weight=w),
             "log_loss": log_loss(y, p, sample_weight=w, labels=[0, 1])}
 
 
-def _regression(y, pred, w) -> dict:
+def _regression(y: Any, pred: Any, w: Any) -> dict[str, Any]:
     return {"rmse": float(np.sqrt(mean_squared_error(y, pred, sample_weight=w))),
             "mae": mean_absolute_error(y, pred, sample_weight=w),
             "r2": r2_score(y, pred, sample_weight=w) if len(y) > 1 else np.nan}

@@ -11,6 +11,7 @@ ridge the refits are solved from per-cluster moment sums instead of passes over 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -59,7 +60,7 @@ def g_computation(
     covariates: Sequence[str] | str | None = (),
     categorical: Sequence[str] | str | None = (),
     cluster: str | None = None,
-    learner="ols",
+    learner: Any = "ols",
     strategy: str = "s",
     weights: str | np.ndarray | None = None,
     n_boot: int = 200,
@@ -94,7 +95,7 @@ def g_computation(
     model = OutcomeModel(learner, prep.a, prep.X, prep.y, strategy, lightgbm_fast_path)
     target = target_indicator(prep.a, estimand)
     effect, mean1, mean0 = _potential_means(model, np.arange(prep.n), prep.base_weights, target)
-    diagnostics: dict = {"mean_y1": mean1, "mean_y0": mean0, "strategy": strategy,
+    diagnostics: dict[str, Any] = {"mean_y1": mean1, "mean_y0": mean0, "strategy": strategy,
                          "learner": describe_learner(learner), "design": prep.design.summary()}
     if fit_metrics:
         table = _fit_metrics(model, prep, n_folds, seed, n_jobs)
@@ -118,7 +119,7 @@ def g_computation(
                                     diagnostics=diagnostics, **common)
 
 
-def _moment_replicates(learner, prep: CausalData, strategy: str, n_boot: int, seed: int,
+def _moment_replicates(learner: Any, prep: CausalData, strategy: str, n_boot: int, seed: int,
                        target: np.ndarray) -> np.ndarray:
     """[effect, mean Y(1), mean Y(0)] per replicate for a least-squares learner (see :mod:`._moments`):
     the mean prediction over a replicate's rows in the estimand's population (``target``) is the
@@ -129,7 +130,7 @@ def _moment_replicates(learner, prep: CausalData, strategy: str, n_boot: int, se
 
     def mean_prediction(frame: np.ndarray, coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:
         means = replicate_column_means(features(frame), w * target, codes, n_clusters, counts)
-        return intercept + np.einsum("bp,bp->b", means, coef)
+        return cast(np.ndarray, intercept + np.einsum("bp,bp->b", means, coef))
 
     if strategy == "s":  # the treatment is the first column of the design
         design = features(np.column_stack([prep.a, prep.X]))

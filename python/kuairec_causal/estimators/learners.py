@@ -8,6 +8,8 @@ Every estimator takes scikit-learn-compatible learners and uses only :func:`fit_
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -26,7 +28,7 @@ from ._checks import check_choice
 # Adapters
 
 
-class OLS(RegressorMixin, BaseEstimator):
+class OLS(RegressorMixin, BaseEstimator):  # type: ignore[misc]  # sklearn has no type information
     """Weighted least squares with an intercept, fast enough to refit in every bootstrap replicate.
 
     Solves the weighted normal equations of centred, scale-normalised columns with LAPACK's
@@ -35,13 +37,13 @@ class OLS(RegressorMixin, BaseEstimator):
     equal statsmodels' WLS; integer weights give exactly the fit on duplicated rows.
     """
 
-    def features(self, X) -> np.ndarray:
+    def features(self, X: Any) -> np.ndarray:
         """The regression features of input rows ``X``: the columns themselves. A subclass may
         return other columns (products, transforms); fit and predict then use those, and the
         bootstrap still refits from per-cluster sums (:mod:`._moments`)."""
         return np.asarray(X, dtype=float)
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> Any:
         X = self.features(X)
         y = np.asarray(y, dtype=float)
         w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
@@ -56,8 +58,8 @@ class OLS(RegressorMixin, BaseEstimator):
         self.n_features_in_ = X.shape[1]
         return self
 
-    def predict(self, X):
-        return self.features(X) @ self.coef_ + self.intercept_
+    def predict(self, X: Any) -> np.ndarray:
+        return cast(np.ndarray, self.features(X) @ self.coef_ + self.intercept_)
 
 
 def ols_coefficients(gram: np.ndarray, moment: np.ndarray) -> np.ndarray:
@@ -66,10 +68,10 @@ def ols_coefficients(gram: np.ndarray, moment: np.ndarray) -> np.ndarray:
     scale = np.sqrt(np.clip(np.diag(gram), 0, None))
     scale[scale == 0] = 1.0
     coef, *_ = scipy.linalg.lstsq(gram / np.outer(scale, scale), moment / scale, cond=1e-10, lapack_driver="gelsd")
-    return coef / scale
+    return cast(np.ndarray, coef / scale)
 
 
-class BinaryGLM(ClassifierMixin, BaseEstimator):
+class BinaryGLM(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # sklearn has no type information
     """Unpenalised binomial GLM (logit or probit link) fitted by statsmodels IRLS.
 
     ``sample_weight`` enters as frequency weights, so integer weights equal duplicated rows.
@@ -80,7 +82,7 @@ class BinaryGLM(ClassifierMixin, BaseEstimator):
         self.tol = tol
         self.max_iter = max_iter
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> Any:
         link = {"logit": sm.families.links.Logit(), "probit": sm.families.links.Probit()}.get(self.link)
         if link is None:
             raise ParameterError(f"link must be 'logit' or 'probit'; got {self.link!r}")
@@ -94,12 +96,12 @@ class BinaryGLM(ClassifierMixin, BaseEstimator):
         self.n_features_in_ = exog.shape[1] - 1
         return self
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: Any) -> np.ndarray:
         exog = np.column_stack([np.ones(len(X)), np.asarray(X, dtype=float)])
         p1 = self.result_.model.family.link.inverse(exog @ self.result_.params)
         return np.column_stack([1 - p1, p1])
 
-    def predict(self, X):
+    def predict(self, X: Any) -> np.ndarray:
         return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
 
 
@@ -133,7 +135,7 @@ def ridge_learner(alpha: float = 1.0, seed: int = 0) -> Pipeline:
 
 
 def _lightgbm_params(seed: int, n_estimators: int, learning_rate: float, num_leaves: int, max_bin: int,
-                     min_child_samples: int, overrides: dict) -> dict:
+                     min_child_samples: int, overrides: dict[str, Any]) -> dict[str, Any]:
     params = dict(n_estimators=n_estimators, learning_rate=learning_rate, num_leaves=num_leaves, max_bin=max_bin,
                   min_child_samples=min_child_samples, random_state=seed, n_jobs=1, verbose=-1,
                   deterministic=True, force_row_wise=True)
@@ -142,7 +144,7 @@ def _lightgbm_params(seed: int, n_estimators: int, learning_rate: float, num_lea
 
 
 def lightgbm_regressor(seed: int = 0, n_estimators: int = 150, learning_rate: float = 0.05, num_leaves: int = 31,
-                       max_bin: int = 63, min_child_samples: int = 20, **overrides):
+                       max_bin: int = 63, min_child_samples: int = 20, **overrides: Any) -> Any:
     """LightGBM regressor with moderate defaults (``overrides`` go to ``LGBMRegressor``)."""
     from lightgbm import LGBMRegressor
 
@@ -151,7 +153,7 @@ def lightgbm_regressor(seed: int = 0, n_estimators: int = 150, learning_rate: fl
 
 
 def lightgbm_classifier(seed: int = 0, n_estimators: int = 150, learning_rate: float = 0.05, num_leaves: int = 31,
-                        max_bin: int = 63, min_child_samples: int = 20, **overrides):
+                        max_bin: int = 63, min_child_samples: int = 20, **overrides: Any) -> Any:
     """LightGBM binary classifier with moderate defaults."""
     from lightgbm import LGBMClassifier
 
@@ -160,7 +162,7 @@ def lightgbm_classifier(seed: int = 0, n_estimators: int = 150, learning_rate: f
 
 
 def _xgboost_params(seed: int, n_estimators: int, learning_rate: float, max_depth: int, max_bin: int,
-                    overrides: dict) -> dict:
+                    overrides: dict[str, Any]) -> dict[str, Any]:
     params = dict(n_estimators=n_estimators, learning_rate=learning_rate, max_depth=max_depth, max_bin=max_bin,
                   tree_method="hist", random_state=seed, n_jobs=1, verbosity=0)
     params.update(overrides)
@@ -168,7 +170,7 @@ def _xgboost_params(seed: int, n_estimators: int, learning_rate: float, max_dept
 
 
 def xgboost_regressor(seed: int = 0, n_estimators: int = 150, learning_rate: float = 0.05, max_depth: int = 6,
-                      max_bin: int = 63, **overrides):
+                      max_bin: int = 63, **overrides: Any) -> Any:
     """XGBoost (hist) regressor."""
     from xgboost import XGBRegressor
 
@@ -176,18 +178,18 @@ def xgboost_regressor(seed: int = 0, n_estimators: int = 150, learning_rate: flo
 
 
 def xgboost_classifier(seed: int = 0, n_estimators: int = 150, learning_rate: float = 0.05, max_depth: int = 6,
-                       max_bin: int = 63, **overrides):
+                       max_bin: int = 63, **overrides: Any) -> Any:
     """XGBoost (hist) binary classifier."""
     from xgboost import XGBClassifier
 
     return XGBClassifier(**_xgboost_params(seed, n_estimators, learning_rate, max_depth, max_bin, overrides))
 
 
-_NAMED = {"ols": ols_learner, "logit": logit_glm, "probit": probit_glm, "logistic": logistic_learner,
-          "ridge": ridge_learner}
+_NAMED: dict[str, Callable[[], Any]] = {"ols": ols_learner, "logit": logit_glm, "probit": probit_glm,
+                                        "logistic": logistic_learner, "ridge": ridge_learner}
 
 
-def resolve_learner(learner, parameter: str):
+def resolve_learner(learner: Any, parameter: str) -> Any:
     """A learner object, or a fresh one for a documented name: 'ols' (:func:`ols_learner`), 'ridge'
     (:func:`ridge_learner`), 'logistic' (:func:`logistic_learner`), 'logit' / 'probit'
     (:func:`logit_glm` / :func:`probit_glm`). Every learner parameter takes either."""
@@ -199,7 +201,7 @@ def resolve_learner(learner, parameter: str):
     return learner
 
 
-def require_classifier(learner, parameter: str) -> None:
+def require_classifier(learner: Any, parameter: str) -> None:
     if not (is_classifier(learner) and hasattr(learner, "predict_proba")):
         raise ParameterError(f"{parameter} must be a classifier with predict_proba; got {type(learner).__name__}")
 
@@ -208,11 +210,11 @@ def require_classifier(learner, parameter: str) -> None:
 # Fitting and predicting
 
 
-def _accepts_sample_weight(estimator) -> bool:
+def _accepts_sample_weight(estimator: Any) -> bool:
     return "sample_weight" in inspect.signature(estimator.fit).parameters
 
 
-def fit_learner(learner, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None):
+def fit_learner(learner: Any, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None) -> Any:
     """Fit a fresh clone of ``learner``; weights reach every pipeline step that accepts them."""
     model = clone(learner)
     if sample_weight is None:
@@ -228,21 +230,21 @@ def fit_learner(learner, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray
     return model.fit(X, y, sample_weight=sample_weight)
 
 
-def predict_mean(model, X: np.ndarray) -> np.ndarray:
+def predict_mean(model: Any, X: np.ndarray) -> np.ndarray:
     """E[y | X]: P(y = 1) for a classifier, the prediction for a regressor."""
     if is_classifier(model):
         return np.asarray(model.predict_proba(X))[:, 1]
     return np.asarray(model.predict(X), dtype=float)
 
 
-def final_step(model):
+def final_step(model: Any) -> Any:
     return model.steps[-1][1] if isinstance(model, Pipeline) else model
 
 
 _LINEAR = (OLS, LinearRegression, Ridge, Lasso, ElasticNet)
 
 
-def is_linear_regressor(model) -> bool:
+def is_linear_regressor(model: Any) -> bool:
     """True when predictions are affine in each feature (so E[f(M)] = f(E[M]))."""
     if isinstance(model, Pipeline):
         head = [step for _, step in model.steps[:-1] if step not in (None, "passthrough")]
@@ -251,7 +253,7 @@ def is_linear_regressor(model) -> bool:
     return isinstance(final_step(model), _LINEAR)
 
 
-def describe_learner(learner) -> str:
+def describe_learner(learner: Any) -> str:
     if isinstance(learner, Pipeline):
         return " > ".join(type(step).__name__ for _, step in learner.steps)
     if isinstance(learner, BinaryGLM):
@@ -259,7 +261,7 @@ def describe_learner(learner) -> str:
     return type(learner).__name__
 
 
-def feature_importances(model, names: list[str]) -> pd.Series:
+def feature_importances(model: Any, names: list[str]) -> pd.Series:
     """Importance shares (sum 1): gain for LightGBM, ``feature_importances_`` for other trees,
     |coefficient| for linear models (comparable across features only when they are standardised,
     as in :func:`ridge_learner` / :func:`logistic_learner`)."""

@@ -63,6 +63,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -70,15 +71,26 @@ import pandas as pd
 from kuairec_causal.errors import ParameterError
 from kuairec_causal.progress import progress
 
-from ._checks import (as_names, binary_column, check_alpha, check_bounds, check_int, check_n_boot, check_seed,
-                      cluster_codes, is_binary, no_overlap, numeric_column, require_frame)
+from ._checks import (
+    as_names,
+    binary_column,
+    check_alpha,
+    check_bounds,
+    check_int,
+    check_n_boot,
+    check_seed,
+    cluster_codes,
+    is_binary,
+    no_overlap,
+    numeric_column,
+    require_frame,
+)
 from ._threads import single_threaded
 from .aipw import clustered_mean
 from .bootstrap import cluster_bootstrap
 from .crossfit import grouped_folds
 from .design import DesignSpec, build_design
-from .learners import (describe_learner, fit_learner, logistic_learner, predict_mean,
-                       require_classifier, resolve_learner)
+from .learners import describe_learner, fit_learner, logistic_learner, predict_mean, require_classifier, resolve_learner
 from .results import EffectEstimate, EffectSet, from_bootstrap, from_normal
 from .weights import effective_sample_size
 
@@ -115,28 +127,28 @@ class PolicyEffects(EffectSet):
         return policy if isinstance(policy, str) else f"delta={float(policy):g}"
 
     def mean(self, policy: str | float) -> PolicyEstimate:
-        return self[self.policy_name(policy)]
+        return cast(PolicyEstimate, self[self.policy_name(policy)])
 
     def contrast(self, policy: str | float) -> PolicyEstimate:
-        return self[f"{self.policy_name(policy)} - {self.reference}"]
+        return cast(PolicyEstimate, self[f"{self.policy_name(policy)} - {self.reference}"])
 
-    def summary(self) -> pd.DataFrame:
+    def summary(self) -> pd.DataFrame:  # type: ignore[override]  # intervals at the fitted level only
         """One row per mean and contrast (estimate, std_error, interval, p-value, ...)."""
         return self.table()
 
 
 def _estimate(name: str, method: str, value: float, n: int, n_clusters: int, alpha: float,
               influence: np.ndarray | None = None, codes: np.ndarray | None = None,
-              replicates: np.ndarray | None = None, ci_method: str = "", diagnostics: dict | None = None,
+              replicates: np.ndarray | None = None, ci_method: str = "", diagnostics: dict[str, Any] | None = None,
               reference_mean: float = math.nan) -> PolicyEstimate:
     """A PolicyEstimate from influence-function values (normal interval) or replicates."""
-    common = dict(estimand=name, method=method, estimate=value, n=n, n_clusters=n_clusters, alpha=alpha,
+    common: dict[str, Any] = dict(estimand=name, method=method, estimate=value, n=n, n_clusters=n_clusters, alpha=alpha,
                   reference_mean=reference_mean, diagnostics=diagnostics)
     if replicates is not None:
         base = from_bootstrap(replicates=replicates, **common)
         return PolicyEstimate(**vars(base))
     if influence is not None:
-        _, se = clustered_mean(influence, codes)
+        _, se = clustered_mean(influence, codes)  # type: ignore[arg-type]  # codes come with influence
         base = from_normal(std_error=se, ci_method=ci_method or "normal, cluster-robust influence function", **common)
         return PolicyEstimate(**vars(base), influence=influence)
     base = from_normal(std_error=math.nan, ci_method="none (n_boot=0)", **common)
@@ -145,7 +157,7 @@ def _estimate(name: str, method: str, value: float, n: int, n_clusters: int, alp
 
 def _policy_effects(method: str, names: list[str], values: np.ndarray, panel: _Panel, alpha: float,
                     influence: np.ndarray | None = None, replicates: np.ndarray | None = None,
-                    diagnostics: dict | None = None, ci_method: str = "") -> PolicyEffects:
+                    diagnostics: dict[str, Any] | None = None, ci_method: str = "") -> PolicyEffects:
     """Means for ``names`` and contrasts of every policy with the reference (the last name), from
     per-row influence values (n x k) or bootstrap replicates (B x k), or points only."""
     reference = len(names) - 1
@@ -188,7 +200,7 @@ class _Panel:
 
     @property
     def n_steps(self) -> int:
-        return self.a.shape[1]
+        return cast(int, self.a.shape[1])
 
     def history(self, s: int, rows: np.ndarray) -> np.ndarray:
         return self.features[rows, : self.treatment_column[s]]
@@ -211,7 +223,7 @@ def _per_step(value: Sequence[Sequence[str]] | Sequence[str] | None, n_steps: in
         raise ParameterError(f"{parameter} must have one entry per treatment step ({n_steps}); got {len(items)}")
     if nested:
         return [as_names(item, f"{parameter}[{s}]") for s, item in enumerate(items)]
-    return as_names(items, parameter)
+    return as_names(cast("list[str]", items), parameter)
 
 
 class LongitudinalData:
@@ -234,8 +246,8 @@ class LongitudinalData:
         if not treatments:
             raise ParameterError("treatments must name at least one treatment column (one per step)")
         n_steps = len(treatments)
-        steps = _per_step(time_varying, n_steps, "time_varying", nested=True)
-        possible_names = _per_step(possible, n_steps, "possible", nested=False)
+        steps = cast("list[tuple[str, ...]]", _per_step(time_varying, n_steps, "time_varying", nested=True))
+        possible_names = cast("tuple[str, ...]", _per_step(possible, n_steps, "possible", nested=False))
         baseline, categorical = as_names(baseline, "baseline"), as_names(categorical, "categorical")
         no_overlap({"a treatment": treatments, "the outcome": [outcome], "a baseline covariate": baseline,
                     "a categorical covariate": categorical, "a time-varying covariate": [c for s in steps for c in s],
@@ -319,14 +331,14 @@ def _regimes(regimes: Mapping[str, Sequence[int] | int] | None, n_steps: int) ->
 
 def _decisions(panel: _Panel, regime: np.ndarray, s: int, rows: np.ndarray) -> np.ndarray:
     """The regime's treatment at step s: its decision where treatment is possible, else 0."""
-    return regime[s] * panel.possible[rows, s]
+    return cast(np.ndarray, regime[s] * panel.possible[rows, s])
 
 
 # ---------------------------------------------------------------------------------------------
 # Nuisances
 
 
-def _propensity(panel: _Panel, learner, s: int, train: np.ndarray, predict: np.ndarray,
+def _propensity(panel: _Panel, learner: Any, s: int, train: np.ndarray, predict: np.ndarray,
                 weight: np.ndarray | None = None) -> np.ndarray:
     """P(A_s = 1 | H_s) for rows ``predict``, fitted on the rows of ``train`` where treatment is
     possible; 0 where it is not."""
@@ -344,7 +356,7 @@ def _propensity(panel: _Panel, learner, s: int, train: np.ndarray, predict: np.n
     return out
 
 
-def _cross_fitted_propensities(panel: _Panel, learner, folds: np.ndarray) -> np.ndarray:
+def _cross_fitted_propensities(panel: _Panel, learner: Any, folds: np.ndarray) -> np.ndarray:
     """(n, T) out-of-fold propensities (clusters never straddle folds)."""
     pi = np.zeros((panel.n, panel.n_steps))
     for k in progress(range(int(folds.max()) + 1), desc="longitudinal propensities"):
@@ -370,7 +382,7 @@ def _regime_ratios(panel: _Panel, pi: np.ndarray, regime: np.ndarray, rows: np.n
     return ratios
 
 
-def _fit_predict(learner, X: np.ndarray, target: np.ndarray, weight: np.ndarray | None,
+def _fit_predict(learner: Any, X: np.ndarray, target: np.ndarray, weight: np.ndarray | None,
                  *frames: np.ndarray) -> list[np.ndarray]:
     model = fit_learner(learner, X, target, weight)
     return [predict_mean(model, frame) for frame in frames]
@@ -384,7 +396,7 @@ def _weighted_mean(values: np.ndarray, weight: np.ndarray | None) -> float:
 # ICE g-computation
 
 
-def _ice_means(panel: _Panel, learner, regimes: dict[str, np.ndarray], rows: np.ndarray,
+def _ice_means(panel: _Panel, learner: Any, regimes: dict[str, np.ndarray], rows: np.ndarray,
                weight: np.ndarray | None) -> np.ndarray:
     means = []
     for regime in regimes.values():
@@ -399,7 +411,7 @@ def _ice_means(panel: _Panel, learner, regimes: dict[str, np.ndarray], rows: np.
 @single_threaded
 def ice_g_computation(
     data: LongitudinalData,
-    learner="ols",
+    learner: Any = "ols",
     regimes: Mapping[str, Sequence[int] | int] | None = None,
     n_boot: int = 200,
     seed: int = 0,
@@ -433,7 +445,7 @@ def ice_g_computation(
 
 def _ipw_weights(panel: _Panel, pi: np.ndarray, regime: np.ndarray, rows: np.ndarray, weight: np.ndarray | None,
                  bounds: tuple[float, float] | None, truncation_quantile: float | None,
-                 max_weight: float | None) -> tuple[np.ndarray, dict]:
+                 max_weight: float | None) -> tuple[np.ndarray, dict[str, Any]]:
     """Cumulative stabilised weights of ``rows`` for a regime, truncated; 0 for rows that left it.
 
     W = prod_s I(A_s = d_s) / P(A_s = d_s | H_s) has mean 1; stabilising by the share of rows that
@@ -458,8 +470,8 @@ def _ipw_weights(panel: _Panel, pi: np.ndarray, regime: np.ndarray, rows: np.nda
     return truncated, diagnostics
 
 
-def _ipw_means(panel: _Panel, learner, regimes: dict[str, np.ndarray], rows: np.ndarray,
-               weight: np.ndarray | None, options: dict) -> tuple[np.ndarray, dict]:
+def _ipw_means(panel: _Panel, learner: Any, regimes: dict[str, np.ndarray], rows: np.ndarray,
+               weight: np.ndarray | None, options: dict[str, Any]) -> tuple[np.ndarray, dict[str, Any]]:
     pi = np.zeros((panel.n, panel.n_steps))
     for s in range(panel.n_steps):
         pi[rows, s] = _propensity(panel, learner, s, rows, rows, weight)
@@ -479,7 +491,7 @@ def _ipw_means(panel: _Panel, learner, regimes: dict[str, np.ndarray], rows: np.
 @single_threaded
 def ipw_regimes(
     data: LongitudinalData,
-    propensity_learner=None,
+    propensity_learner: Any = None,
     regimes: Mapping[str, Sequence[int] | int] | None = None,
     propensity_bounds: tuple[float, float] | None = (0.01, 0.99),
     truncation_quantile: float | None = None,
@@ -538,11 +550,12 @@ def _check_cap(value: float | None) -> float | None:
 # of outcome regressions is fitted on the training rows (whose regression targets use their own
 # cross-fitted propensities) and evaluated on the held-out rows.
 
-PseudoOutcome = Callable[[int, np.ndarray, dict], np.ndarray]
+PseudoOutcome = Callable[[int, np.ndarray, dict[str, Any]], np.ndarray]
 
 
-def _backward_sequence(panel: _Panel, learner, folds: np.ndarray, target_after: PseudoOutcome,
-                       arms: Callable[[int, np.ndarray], dict[str, np.ndarray | None]], desc: str) -> dict[str, np.ndarray]:
+def _backward_sequence(panel: _Panel, learner: Any, folds: np.ndarray, target_after: PseudoOutcome,
+                       arms: Callable[[int, np.ndarray], dict[str, np.ndarray | None]],
+                       desc: str) -> dict[str, np.ndarray]:
     """Out-of-fold outcome-regression predictions m_s under named treatment values, (n, T) each.
 
     ``arms(s, rows)``: name -> A_s values to predict at (None: the observed A_s).
@@ -566,21 +579,22 @@ def _backward_sequence(panel: _Panel, learner, folds: np.ndarray, target_after: 
     return out
 
 
-def _sdr_transform(y: np.ndarray, ratios: np.ndarray, shifted: np.ndarray, natural: np.ndarray, start: int) -> np.ndarray:
+def _sdr_transform(y: np.ndarray, ratios: np.ndarray, shifted: np.ndarray, natural: np.ndarray,
+                   start: int) -> np.ndarray:
     """m_start(d) + sum_{k >= start} prod_{j=start..k} r_j * (m_{k+1}(d) - m_k(A_k)), m_T = Y: the
     doubly robust transformation (the regression target of step start - 1, and at start = 0 the
     uncentred influence function)."""
     n_steps = ratios.shape[1]
     after = np.column_stack([shifted[:, start + 1:], y]) if start + 1 < n_steps else y[:, None]
     cumulative = np.cumprod(ratios[:, start:], axis=1)
-    return shifted[:, start] + np.sum(cumulative * (after - natural[:, start:]), axis=1)
+    return cast(np.ndarray, shifted[:, start] + np.sum(cumulative * (after - natural[:, start:]), axis=1))
 
 
 @single_threaded
 def sdr_regimes(
     data: LongitudinalData,
-    outcome_learner="ols",
-    propensity_learner=None,
+    outcome_learner: Any = "ols",
+    propensity_learner: Any = None,
     regimes: Mapping[str, Sequence[int] | int] | None = None,
     n_folds: int = 5,
     propensity_bounds: tuple[float, float] | None = (0.01, 0.99),
@@ -612,12 +626,12 @@ def sdr_regimes(
     for name, regime in policies.items():
         ratios = _regime_ratios(panel, pi, regime, np.arange(panel.n), bounds)
 
-        def target_after(s: int, rows: np.ndarray, fitted: dict, ratios=ratios) -> np.ndarray:
+        def target_after(s: int, rows: np.ndarray, fitted: dict[str, Any], ratios: np.ndarray = ratios) -> np.ndarray:
             if s == panel.n_steps - 1:
-                return panel.y[rows]
+                return cast(np.ndarray, panel.y[rows])
             return _sdr_transform(panel.y[rows], ratios[rows], fitted["regime"], fitted["natural"], s + 1)
 
-        def arms(s: int, rows: np.ndarray, regime=regime) -> dict[str, np.ndarray | None]:
+        def arms(s: int, rows: np.ndarray, regime: np.ndarray = regime) -> dict[str, np.ndarray | None]:
             return {"regime": _decisions(panel, regime, s, rows), "natural": None}
 
         m = _backward_sequence(panel, outcome_learner, folds, target_after, arms, f"SDR sequence ({name})")
@@ -628,7 +642,7 @@ def sdr_regimes(
                            influence=np.column_stack(influence) - values, diagnostics=diagnostics)
 
 
-def _propensity_diagnostics(panel: _Panel, pi: np.ndarray, bounds: tuple[float, float] | None) -> dict:
+def _propensity_diagnostics(panel: _Panel, pi: np.ndarray, bounds: tuple[float, float] | None) -> dict[str, Any]:
     values = pi[panel.possible]
     clipped = 0.0 if bounds is None else float(np.mean((values < bounds[0]) | (values > bounds[1])))
     return {"propensity_min": float(values.min()), "propensity_max": float(values.max()),
@@ -641,7 +655,7 @@ def _propensity_diagnostics(panel: _Panel, pi: np.ndarray, bounds: tuple[float, 
 
 def _incremental_value(delta: float, pi: np.ndarray, m1: np.ndarray, m0: np.ndarray) -> np.ndarray:
     """sum_a m(a) q(a | H) for the odds-shifted policy q(1 | H) = delta pi / (delta pi + 1 - pi)."""
-    return (delta * pi * m1 + (1 - pi) * m0) / (delta * pi + 1 - pi)
+    return cast(np.ndarray, (delta * pi * m1 + (1 - pi) * m0) / (delta * pi + 1 - pi))
 
 
 def _incremental_influence(delta: float, y: np.ndarray, a: np.ndarray, pi: np.ndarray, value: np.ndarray) -> np.ndarray:
@@ -651,15 +665,15 @@ def _incremental_influence(delta: float, y: np.ndarray, a: np.ndarray, pi: np.nd
     R_t the policy's value of step t's outcome regression."""
     w = np.cumprod((delta * a + 1 - a) / (delta * pi + 1 - pi), axis=1)
     v = (1 - delta) * (a * (1 - pi) - (1 - a) * delta * pi) / delta
-    return w[:, -1] * y + np.sum(w * v * value, axis=1)
+    return cast(np.ndarray, w[:, -1] * y + np.sum(w * v * value, axis=1))
 
 
 @single_threaded
 def incremental_effects(
     data: LongitudinalData,
     deltas: Sequence[float] = (0.5, 2.0),
-    outcome_learner="ols",
-    propensity_learner=None,
+    outcome_learner: Any = "ols",
+    propensity_learner: Any = None,
     n_folds: int = 5,
     seed: int = 0,
     alpha: float = 0.05,
@@ -683,16 +697,18 @@ def incremental_effects(
     pi = _cross_fitted_propensities(panel, propensity_learner, folds)
     influence = []
     for delta in deltas:
-        def policy_value(s: int, rows: np.ndarray, fitted: dict, delta=delta) -> np.ndarray:
+        def policy_value(s: int, rows: np.ndarray, fitted: dict[str, Any], delta: float = delta) -> np.ndarray:
             return _incremental_value(delta, pi[rows, s], fitted["treated"][:, s], fitted["untreated"][:, s])
 
-        def target_after(s: int, rows: np.ndarray, fitted: dict, value=policy_value) -> np.ndarray:
-            return panel.y[rows] if s == panel.n_steps - 1 else value(s + 1, rows, fitted)
+        def target_after(s: int, rows: np.ndarray, fitted: dict[str, Any],
+                         value: PseudoOutcome = policy_value) -> np.ndarray:
+            return cast(np.ndarray, panel.y[rows] if s == panel.n_steps - 1 else value(s + 1, rows, fitted))
 
         def arms(s: int, rows: np.ndarray) -> dict[str, np.ndarray | None]:
             return {"treated": np.ones(len(rows)), "untreated": np.zeros(len(rows))}
 
-        m = _backward_sequence(panel, outcome_learner, folds, target_after, arms, f"incremental sequence (delta={delta:g})")
+        m = _backward_sequence(panel, outcome_learner, folds, target_after, arms,
+                               f"incremental sequence (delta={delta:g})")
         value = _incremental_value(delta, pi, m["treated"], m["untreated"])
         influence.append(_incremental_influence(delta, panel.y, panel.a, pi, value))
     influence.append(panel.y.copy())  # delta = 1: the natural course
@@ -712,5 +728,6 @@ def _check_deltas(deltas: Sequence[float]) -> tuple[float, ...]:
     except (TypeError, ValueError):
         raise ParameterError(f"deltas must be a sequence of positive numbers; got {deltas!r}") from None
     if not values or any(not np.isfinite(d) or d <= 0 or d == 1 for d in values) or len(set(values)) < len(values):
-        raise ParameterError(f"deltas must be distinct positive numbers other than 1 (the natural course); got {deltas!r}")
+        raise ParameterError("deltas must be distinct positive numbers other than 1 (the natural course); "
+                             f"got {deltas!r}")
     return values

@@ -19,8 +19,9 @@ ADE (control) = NDE, ADE (treated) = NDE(1).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -30,14 +31,28 @@ from kuairec_causal.errors import ParameterError
 
 from ._checks import as_names, check_alpha, check_choice, check_int, check_n_boot, check_seed, is_binary
 from ._data import CausalData, prepare, weighted_mean
-from ._moments import (ClusterMoments, cluster_cross_products, feature_map, replicate_column_means, solve,
-                       supports_moments)
+from ._moments import (
+    ClusterMoments,
+    cluster_cross_products,
+    feature_map,
+    replicate_column_means,
+    solve,
+    supports_moments,
+)
 from ._parallel import parallel_map
 from ._threads import single_threaded
 from .bootstrap import bootstrap_weighted_means, cluster_bootstrap, cluster_multiplicities, cluster_sums
 from .crossfit import grouped_folds, nuisance_table, regression_metrics
-from .learners import (describe_learner, feature_importances, fit_learner, is_linear_regressor, logit_glm,
-                       ols_learner, predict_mean, resolve_learner)
+from .learners import (
+    describe_learner,
+    feature_importances,
+    fit_learner,
+    is_linear_regressor,
+    logit_glm,
+    ols_learner,
+    predict_mean,
+    resolve_learner,
+)
 from .results import EffectSet, from_replicates_or_point
 
 POTENTIAL = ("y11", "y10", "y00", "y01", "m1", "m0")
@@ -59,7 +74,7 @@ class _Config:
 class _OutcomeFrame:
     """Outcome-model predictions f(a, m) for fixed covariate rows, reusing one buffer."""
 
-    def __init__(self, model, X: np.ndarray, interaction: bool):
+    def __init__(self, model: Any, X: np.ndarray, interaction: bool):
         self.model, self.interaction = model, interaction
         self.head = 3 if interaction else 2
         self.buffer = np.empty((len(X), self.head + X.shape[1]))
@@ -90,14 +105,14 @@ def outcome_features(a: np.ndarray, m: np.ndarray, X: np.ndarray, interaction: b
     return np.column_stack([*head, X])
 
 
-def _mediator_means(model, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _mediator_means(model: Any, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     frame = np.column_stack([np.ones(len(X)), X])
     m1 = predict_mean(model, frame)
     frame[:, 0] = 0.0
     return m1, predict_mean(model, frame)
 
 
-def _counterfactuals(mediator_model, outcome_model, X: np.ndarray, config: _Config, pool: np.ndarray | None,
+def _counterfactuals(mediator_model: Any, outcome_model: Any, X: np.ndarray, config: _Config, pool: np.ndarray | None,
                      pool_weights: np.ndarray | None, rng: np.random.Generator) -> dict[str, np.ndarray]:
     """Per-row counterfactual predictions for the rows of ``X`` (see module docstring)."""
     m1, m0 = _mediator_means(mediator_model, X)
@@ -116,7 +131,7 @@ def _counterfactuals(mediator_model, outcome_model, X: np.ndarray, config: _Conf
         sums = {(a, am): np.zeros(len(X)) for a in (1, 0) for am in (1, 0)}
         prob = None if pool_weights is None else pool_weights / pool_weights.sum()
         for _ in range(config.n_mc):
-            noise = pool[rng.choice(len(pool), size=len(X), p=prob)]
+            noise = pool[rng.choice(len(pool), size=len(X), p=prob)]  # type: ignore[index,arg-type]  # monte_carlo has a pool
             predictions = f.stacked([(a, mediator[am] + noise) for a, am in sums])
             for total, values in zip(sums.values(), predictions):
                 total += values
@@ -127,7 +142,7 @@ def _counterfactuals(mediator_model, outcome_model, X: np.ndarray, config: _Conf
     return out
 
 
-def _effects(values: dict[str, np.ndarray | float], config: _Config) -> dict[str, np.ndarray]:
+def _effects(values: Mapping[str, np.ndarray | float], config: _Config) -> dict[str, np.ndarray]:
     """Effect contrasts from potential-outcome means (works on scalars and replicate arrays)."""
     nde = np.asarray(values["y10"]) - values["y00"]
     nie = np.asarray(values["y11"]) - values["y10"]
@@ -143,7 +158,7 @@ def _effects(values: dict[str, np.ndarray | float], config: _Config) -> dict[str
 
 
 def _effect_set(method: str, point: dict[str, float], replicates: dict[str, np.ndarray] | None, config: _Config,
-                prep: CausalData, alpha: float, diagnostics: dict) -> EffectSet:
+                prep: CausalData, alpha: float, diagnostics: dict[str, Any]) -> EffectSet:
     estimates = _effects(point, config)
     boot = None if replicates is None else _effects(replicates, config)
     effects = {}
@@ -153,7 +168,8 @@ def _effect_set(method: str, point: dict[str, float], replicates: dict[str, np.n
                       alpha=alpha, reference_mean=float(point["y00"]) if relative else np.nan)
         effects[name] = from_replicates_or_point(
             replicates=None if boot is None else boot[name],
-            reference_replicates=replicates["y00"] if boot is not None and relative else None, **common)
+            reference_replicates=replicates["y00"] if boot is not None and relative else None,  # type: ignore[index]  # boot is set iff replicates is
+            **common)
     potential = {"E[Y(1,M(1))]": point["y11"], "E[Y(1,M(0))]": point["y10"], "E[Y(0,M(0))]": point["y00"],
                  "E[Y(0,M(1))]": point["y01"], "E[M(1)]": point["m1"], "E[M(0)]": point["m0"]}
     return EffectSet(method=method, effects=effects, diagnostics={**diagnostics, "potential_means": potential})
@@ -173,8 +189,9 @@ class _Setup:
     mediator_X: np.ndarray
 
 
-def _setup(data, treatment, mediator, outcome, covariates, categorical, cluster, weights, mediator_learner,
-           outcome_learner, interaction, mediator_type, integration, n_mc, cde_values, cde_quantiles) -> _Setup:
+def _setup(data: pd.DataFrame, treatment: str, mediator: str, outcome: str, covariates: Any, categorical: Any,
+           cluster: str | None, weights: Any, mediator_learner: Any, outcome_learner: Any, interaction: bool,
+           mediator_type: str, integration: str, n_mc: int, cde_values: Any, cde_quantiles: Any) -> _Setup:
     prep = prepare(data, treatment, outcome, mediator, covariates, categorical, cluster, weights)
     mediator_type = check_choice(mediator_type, "mediator_type", ["auto", "continuous", "binary"])
     binary = is_binary(prep.m) if mediator_type == "auto" else mediator_type == "binary"
@@ -188,7 +205,8 @@ def _setup(data, treatment, mediator, outcome, covariates, categorical, cluster,
                   outcome_features(prep.a, prep.m, prep.X, config.interaction), np.column_stack([prep.a, prep.X]))
 
 
-def _learners(mediator_learner, outcome_learner, binary: bool, prep: CausalData, mediator: str, outcome: str):
+def _learners(mediator_learner: Any, outcome_learner: Any, binary: bool, prep: CausalData, mediator: str,
+              outcome: str) -> tuple[Any, Any]:
     if isinstance(mediator_learner, str) and mediator_learner == "auto":
         mediator_learner = logit_glm() if binary else ols_learner()
     mediator_learner = resolve_learner(mediator_learner, "mediator_learner")
@@ -200,7 +218,7 @@ def _learners(mediator_learner, outcome_learner, binary: bool, prep: CausalData,
     return mediator_learner, outcome_learner
 
 
-def _integration(requested: str, binary: bool, outcome_learner) -> str:
+def _integration(requested: str, binary: bool, outcome_learner: Any) -> str:
     """How to average over M(a'): exact (binary M), plug-in (linear in M) or Monte Carlo."""
     requested = check_choice(requested, "integration", ["auto", "monte_carlo", "plugin"])
     linear = is_linear_regressor(outcome_learner)
@@ -214,7 +232,7 @@ def _integration(requested: str, binary: bool, outcome_learner) -> str:
     return requested
 
 
-def _cde_values(m: np.ndarray, binary: bool, values, quantiles) -> tuple[float, ...]:
+def _cde_values(m: np.ndarray, binary: bool, values: Any, quantiles: Any) -> tuple[float, ...]:
     if binary:
         return (0.0, 1.0)
     if values is not None:
@@ -227,7 +245,7 @@ def _cde_values(m: np.ndarray, binary: bool, values, quantiles) -> tuple[float, 
     return tuple(float(v) for v in np.quantile(m, quantiles))
 
 
-def _fit_models(setup: _Setup, rows: np.ndarray, weight: np.ndarray):
+def _fit_models(setup: _Setup, rows: np.ndarray, weight: np.ndarray) -> tuple[Any, Any, np.ndarray | None]:
     """Fit the mediator and outcome models on ``rows``; return them with the residual pool."""
     prep = setup.prep
     mediator_model = fit_learner(setup.mediator_learner, setup.mediator_X[rows], prep.m[rows], weight)
@@ -238,7 +256,7 @@ def _fit_models(setup: _Setup, rows: np.ndarray, weight: np.ndarray):
     return mediator_model, outcome_model, pool
 
 
-def _diagnostics(setup: _Setup) -> dict:
+def _diagnostics(setup: _Setup) -> dict[str, Any]:
     config = setup.config
     return {"mediator_type": "binary" if config.binary_mediator else "continuous",
             "interaction": config.interaction, "integration": config.integration,
@@ -262,8 +280,8 @@ def mediation_gformula(
     categorical: Sequence[str] | str | None = (),
     cluster: str | None = None,
     weights: str | np.ndarray | None = None,
-    mediator_learner="auto",
-    outcome_learner="ols",
+    mediator_learner: Any = "auto",
+    outcome_learner: Any = "ols",
     interaction: bool = True,
     mediator_type: str = "auto",
     integration: str = "auto",
@@ -370,7 +388,7 @@ def _moment_replicates(setup: _Setup, n_boot: int, seed: int) -> dict[str, np.nd
     return out
 
 
-def _sample_means(setup: _Setup, rows: np.ndarray, weight: np.ndarray, rng: np.random.Generator) -> dict:
+def _sample_means(setup: _Setup, rows: np.ndarray, weight: np.ndarray, rng: np.random.Generator) -> dict[str, Any]:
     mediator_model, outcome_model, pool = _fit_models(setup, rows, weight)
     rowwise = _counterfactuals(mediator_model, outcome_model, setup.prep.X[rows], setup.config, pool, weight, rng)
     return {k: weighted_mean(v, weight) for k, v in rowwise.items()}
@@ -391,7 +409,7 @@ class CrossFitMediationResult(EffectSet):
 
 def mediation_crossfit(data: pd.DataFrame, treatment: str, mediator: str, outcome: str,
                        covariates: Sequence[str] | str | None = (), categorical: Sequence[str] | str | None = (),
-                       cluster: str | None = None, **options) -> CrossFitMediationResult:
+                       cluster: str | None = None, **options: Any) -> CrossFitMediationResult:
     """Cross-fitted g-formula mediation of one outcome; ``options``: those of
     :func:`mediation_crossfit_outcomes`."""
     return mediation_crossfit_outcomes(data, treatment, mediator, [outcome], covariates, categorical, cluster,
@@ -408,8 +426,8 @@ def mediation_crossfit_outcomes(
     categorical: Sequence[str] | str | None = (),
     cluster: str | None = None,
     weights: str | np.ndarray | None = None,
-    mediator_learner="auto",
-    outcome_learner="ols",
+    mediator_learner: Any = "auto",
+    outcome_learner: Any = "ols",
     interaction: bool = True,
     mediator_type: str = "auto",
     integration: str = "auto",
@@ -444,7 +462,7 @@ def mediation_crossfit_outcomes(
     folds = grouped_folds(prep.codes, n_folds, seed)
     wanted = set(outcomes) if importances is True else set() if importances is False else set(importances)
 
-    def fit_mediator(k: int):
+    def fit_mediator(k: int) -> Any:
         if k < 0:  # full-sample fit for importances
             return fit_learner(setup.mediator_learner, setup.mediator_X, prep.m, prep.weights)
         rows = np.flatnonzero(folds != k)
@@ -458,11 +476,11 @@ def mediation_crossfit_outcomes(
         m_hat[folds == k] = predict_mean(mediator_models[k], setup.mediator_X[folds == k])
     residuals = prep.m - m_hat
 
-    def fit_outcome(task: tuple[str, int]) -> tuple:
+    def fit_outcome(task: tuple[str, int]) -> tuple[Any, ...]:
         outcome, k = task
         own = setups[outcome]
         if k < 0:  # full-sample fit for importances
-            return fit_learner(own.outcome_learner, own.outcome_X, own.prep.y, prep.weights)
+            return cast(tuple[Any, ...], fit_learner(own.outcome_learner, own.outcome_X, own.prep.y, prep.weights))
         train, test = np.flatnonzero(folds != k), np.flatnonzero(folds == k)
         model = fit_learner(own.outcome_learner, own.outcome_X[train], own.prep.y[train], w[train])
         pool = residuals[train] if config.integration == "monte_carlo" else None
@@ -519,7 +537,7 @@ def _row_effects(rowwise: dict[str, np.ndarray], folds: np.ndarray, index: pd.In
     return frame
 
 
-def _importances(setup: _Setup, mediator_model, outcome_model) -> dict[str, pd.Series]:
+def _importances(setup: _Setup, mediator_model: Any, outcome_model: Any) -> dict[str, pd.Series]:
     names = setup.prep.design.names
     head = ["A", "M", "A_x_M"] if setup.config.interaction else ["A", "M"]
     return {"mediator": feature_importances(mediator_model, ["A", *names]),

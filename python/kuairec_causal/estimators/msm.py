@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -35,6 +36,7 @@ from .weights import WeightSpec, weight_diagnostics
 REPLICATE_BLOCK = 25  # replicates per pass over the rows
 
 Weighting = WeightSpec | np.ndarray | None
+DEFAULT_WEIGHT_SPEC = WeightSpec()  # frozen, so one shared default is safe
 
 
 def weighted_arm_means(y: np.ndarray, a: np.ndarray, w: np.ndarray) -> tuple[float, float]:
@@ -44,7 +46,8 @@ def weighted_arm_means(y: np.ndarray, a: np.ndarray, w: np.ndarray) -> tuple[flo
     return (float(w1 @ y / s1) if s1 > 0 else np.nan, float(w0 @ y / s0) if s0 > 0 else np.nan)
 
 
-def _wls(y: np.ndarray, a: np.ndarray, w: np.ndarray, codes: np.ndarray, alpha: float):
+def _wls(y: np.ndarray, a: np.ndarray, w: np.ndarray, codes: np.ndarray,
+         alpha: float) -> tuple[np.ndarray, float, float, float]:
     """statsmodels WLS of y on (1, a) with a cluster-robust covariance."""
     fit = sm.WLS(y, np.column_stack([np.ones(len(a)), a]), weights=w).fit(
         cov_type="cluster", cov_kwds={"groups": codes})
@@ -53,15 +56,16 @@ def _wls(y: np.ndarray, a: np.ndarray, w: np.ndarray, codes: np.ndarray, alpha: 
 
 
 def _msm_estimate(prep: CausalData, y: np.ndarray, w: np.ndarray, alpha: float, method: str,
-                  replicates: np.ndarray | None, diagnostics: dict, estimand: str = "ATE") -> EffectEstimate:
+                  replicates: np.ndarray | None, diagnostics: dict[str, Any], estimand: str = "ATE") -> EffectEstimate:
     """The WLS point estimate; a bootstrap percentile interval from ``replicates`` (B x 2:
     effect, control mean) when given, else the cluster-robust normal interval."""
     params, se, low, high = _wls(y, prep.a, w, prep.codes, alpha)
     effect, control = float(params[1]), float(params[0])
     diagnostics = {"treated_mean": control + effect, "control_mean": control, "robust_std_error": se,
                    "robust_ci_lower": low, "robust_ci_upper": high, **diagnostics}
-    common = dict(estimand=estimand, method=method, estimate=effect, n=prep.n, n_clusters=prep.n_clusters,
-                  alpha=alpha, reference_mean=control, diagnostics=diagnostics)
+    common: dict[str, Any] = dict(estimand=estimand, method=method, estimate=effect, n=prep.n,
+                                  n_clusters=prep.n_clusters, alpha=alpha, reference_mean=control,
+                                  diagnostics=diagnostics)
     if replicates is None:
         return from_normal(std_error=se, ci_method="normal, cluster-robust (weights treated as fixed)", **common)
     return from_bootstrap(replicates=replicates[:, 0], reference_replicates=replicates[:, 1], **common)
@@ -108,7 +112,7 @@ def ipw_msm_family(
     covariates: Sequence[str] | str | None = (),
     categorical: Sequence[str] | str | None = (),
     cluster: str | None = None,
-    propensity_learner="logistic",
+    propensity_learner: Any = "logistic",
     weights: str | np.ndarray | None = None,
     n_boot: int = 200,
     seed: int = 0,
@@ -135,8 +139,10 @@ def ipw_msm_family(
     Y = np.column_stack([prep.y, *(prepare(data, treatment, o, cluster=cluster).y for o in rest)])
     _, e = fit_propensity_model(learner, prep.X, prep.a, prep.weights)
     fixed = {name: _fixed_weights(name, w, prep.n) for name, w in weightings.items()}
-    used = {name: fixed[name] if fixed[name] is not None else spec.compute(prep.a, e, prep.weights)
-            for name, spec in weightings.items()}
+    # fixed[name] is None exactly when the weighting is a WeightSpec
+    used: dict[str, np.ndarray] = {
+        name: fixed[name] if fixed[name] is not None else spec.compute(prep.a, e, prep.weights)  # type: ignore[misc,union-attr]
+        for name, spec in weightings.items()}
     replicates = (_family_replicates(prep, learner, weightings, fixed, Y, n_boot, seed, n_jobs) if n_boot
                   else None)
     effects = {}
@@ -160,8 +166,8 @@ def ipw_msm(
     covariates: Sequence[str] | str | None = (),
     categorical: Sequence[str] | str | None = (),
     cluster: str | None = None,
-    propensity_learner="logistic",
-    weight_spec: WeightSpec = WeightSpec(),
+    propensity_learner: Any = "logistic",
+    weight_spec: WeightSpec = DEFAULT_WEIGHT_SPEC,
     weights: str | np.ndarray | None = None,
     n_boot: int = 200,
     seed: int = 0,
@@ -193,7 +199,8 @@ def _fixed_weights(name: str, weighting: Weighting, n: int) -> np.ndarray | None
     return values
 
 
-def _weighting_diagnostics(prep: CausalData, weights: np.ndarray, w: np.ndarray, e: np.ndarray | None) -> dict:
+def _weighting_diagnostics(prep: CausalData, weights: np.ndarray, w: np.ndarray,
+                           e: np.ndarray | None) -> dict[str, Any]:
     balance = balance_matrix(prep.X, prep.design.names, prep.a, w)
     diagnostics = {"weights": weight_diagnostics(weights), "balance": balance_summary(balance),
                    "design": prep.design.summary()}
@@ -202,7 +209,7 @@ def _weighting_diagnostics(prep: CausalData, weights: np.ndarray, w: np.ndarray,
     return diagnostics
 
 
-def _family_replicates(prep: CausalData, learner, weightings: Mapping[str, Weighting],
+def _family_replicates(prep: CausalData, learner: Any, weightings: Mapping[str, Weighting],
                        fixed: dict[str, np.ndarray | None], Y: np.ndarray, n_boot: int, seed: int,
                        n_jobs: int | None) -> np.ndarray:
     """(B x weightings x outcomes x 2) bootstrap replicates: effect and control mean."""
@@ -221,7 +228,8 @@ def _family_replicates(prep: CausalData, learner, weightings: Mapping[str, Weigh
         else:
             e = _refitted_scores(learner, prep, counts[block], n_jobs)
         for j, (name, spec) in enumerate(weightings.items()):
-            w = spec.compute_unchecked(prep.a, e, multiplicity) if fixed[name] is None else fixed[name][:, None]
+            w = (spec.compute_unchecked(prep.a, e, multiplicity)  # type: ignore[union-attr,arg-type]  # a WeightSpec
+                 if fixed[name] is None else fixed[name][:, None])  # type: ignore[index]  # fixed weights
             out[block, j] = _arm_contrasts(Y, prep.a, w * multiplicity)
     return out
 
@@ -241,7 +249,7 @@ def _arm_contrasts(Y: np.ndarray, a: np.ndarray, w: np.ndarray) -> np.ndarray:
     return out
 
 
-def _refitted_scores(learner, prep: CausalData, counts: np.ndarray, n_jobs: int | None) -> np.ndarray:
+def _refitted_scores(learner: Any, prep: CausalData, counts: np.ndarray, n_jobs: int | None) -> np.ndarray:
     """Propensity scores (rows x replicates) of the learner refitted on each replicate's rows."""
 
     def refit(replicates: range) -> np.ndarray:

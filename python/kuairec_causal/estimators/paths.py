@@ -19,8 +19,8 @@ import pandas as pd
 
 from ._checks import check_alpha, check_n_boot, check_seed
 from ._data import prepare
-from ._threads import single_threaded
 from ._moments import ClusterMoments, residual_products, solve
+from ._threads import single_threaded
 from .bootstrap import cluster_multiplicities
 from .learners import OLS
 from .results import EffectSet, from_replicates_or_point

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -29,7 +30,8 @@ class PropensityResult:
     design: DesignSpec
 
 
-def fit_propensity_model(learner, X: np.ndarray, a: np.ndarray, sample_weight: np.ndarray | None = None):
+def fit_propensity_model(learner: Any, X: np.ndarray, a: np.ndarray,
+                         sample_weight: np.ndarray | None = None) -> tuple[Any, np.ndarray]:
     """Fit ``learner`` to the treatment and return (model, in-sample scores)."""
     require_classifier(learner, "propensity learner")
     model = fit_learner(learner, X, a.astype(int), sample_weight)
@@ -43,7 +45,7 @@ def fit_propensity(
     covariates: Sequence[str] | str | None = (),
     categorical: Sequence[str] | str | None = (),
     cluster: str | None = None,
-    learner="logistic",
+    learner: Any = "logistic",
     n_folds: int | None = 5,
     seed: int = 0,
     weights: str | np.ndarray | None = None,

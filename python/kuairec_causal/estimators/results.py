@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -12,7 +14,6 @@ from scipy import stats
 from kuairec_causal.errors import ParameterError
 
 from .bootstrap import bootstrap_std, percentile_interval
-
 
 # How an estimate's interval is formed, so that :meth:`EffectEstimate.confint` can form it again
 # at another level: percentiles of the bootstrap replicates; estimate +/- z * std_error; estimate
@@ -45,7 +46,7 @@ class EffectEstimate:
     reference_mean: float = math.nan
     relative_ci_lower: float = math.nan
     relative_ci_upper: float = math.nan
-    diagnostics: dict = field(default_factory=dict)
+    diagnostics: dict[str, Any] = field(default_factory=dict)
     replicates: np.ndarray | None = field(default=None, repr=False)
     alpha: float = 0.05
     interval: str = "normal"
@@ -124,7 +125,7 @@ class EffectEstimate:
         return record
 
 
-def _flatten(values: dict, prefix: str) -> dict[str, object]:
+def _flatten(values: dict[str, Any], prefix: str) -> dict[str, object]:
     flat: dict[str, object] = {}
     for key, value in values.items():
         name = f"{prefix}_{key}"
@@ -145,7 +146,7 @@ def _ratio_interval(numerator: np.ndarray, denominator: np.ndarray, alpha: float
 def from_bootstrap(*, estimand: str, method: str, estimate: float, replicates: np.ndarray, n: int,
                    n_clusters: int, alpha: float = 0.05, reference_mean: float = math.nan,
                    reference_replicates: np.ndarray | None = None,
-                   diagnostics: dict | None = None) -> EffectEstimate:
+                   diagnostics: dict[str, Any] | None = None) -> EffectEstimate:
     """An estimate with the bootstrap SD as standard error and a percentile interval."""
     replicates = np.asarray(replicates, dtype=float)
     low, high = percentile_interval(replicates, alpha)
@@ -166,7 +167,7 @@ def from_bootstrap(*, estimand: str, method: str, estimate: float, replicates: n
 
 def from_normal(*, estimand: str, method: str, estimate: float, std_error: float, n: int, n_clusters: int,
                 ci_method: str, alpha: float = 0.05, reference_mean: float = math.nan,
-                diagnostics: dict | None = None) -> EffectEstimate:
+                diagnostics: dict[str, Any] | None = None) -> EffectEstimate:
     """An estimate with a normal-approximation interval estimate +/- z * std_error."""
     z = stats.norm.ppf(1 - alpha / 2)
     return EffectEstimate(
@@ -177,7 +178,7 @@ def from_normal(*, estimand: str, method: str, estimate: float, std_error: float
 
 
 def from_replicates_or_point(*, replicates: np.ndarray | None, reference_replicates: np.ndarray | None = None,
-                             **fields) -> EffectEstimate:
+                             **fields: Any) -> EffectEstimate:
     """:func:`from_bootstrap` when replicates exist, else the point estimate without an interval."""
     if replicates is None:
         return from_normal(std_error=math.nan, ci_method="none (n_boot=0)", **fields)
@@ -210,19 +211,19 @@ class EffectSet:
     the estimator documents, ``result[name]``."""
 
     method: str
-    effects: dict
-    diagnostics: dict = field(default_factory=dict)
+    effects: Mapping[Any, EffectEstimate]  # keyed by name (an MSM family: (weighting, outcome))
+    diagnostics: dict[str, Any] = field(default_factory=dict)
 
-    def __getitem__(self, name) -> EffectEstimate:
+    def __getitem__(self, name: Any) -> EffectEstimate:
         if name not in self.effects:
             raise KeyError(f"no effect named {name!r}; have {list(self.effects)}")
         return self.effects[name]
 
-    def __contains__(self, name) -> bool:
+    def __contains__(self, name: Any) -> bool:
         return name in self.effects
 
     @property
-    def names(self) -> list:
+    def names(self) -> list[str]:
         return list(self.effects)
 
     def summary(self, level: float = 0.95) -> pd.DataFrame:

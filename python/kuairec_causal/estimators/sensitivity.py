@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -86,9 +87,9 @@ def evalue_or(odds_ratio: float, ci_lower: float | None = None, ci_upper: float 
               rare_outcome: bool = False) -> EValue:
     """E-value for an odds ratio: RR ~ OR for a rare outcome (< 15%), else RR ~ sqrt(OR)."""
     convert = (lambda v: v) if rare_outcome else math.sqrt
-    values = [None if v is None else convert(_positive(v, name))
+    values: list[float | None] = [None if v is None else convert(_positive(v, name))
               for v, name in ((ci_lower, "ci_lower"), (ci_upper, "ci_upper"))]
-    return evalue_rr(convert(_positive(odds_ratio, "odds_ratio")), *values)
+    return evalue_rr(convert(_positive(odds_ratio, "odds_ratio")), *values)  # type: ignore[arg-type]  # the two limits
 
 
 def evalue_difference(estimate: float, sd: float, std_error: float | None = None,
@@ -101,6 +102,8 @@ def evalue_difference(estimate: float, sd: float, std_error: float | None = None
     if not (isinstance(sd, (int, float)) and math.isfinite(sd) and sd > 0):
         raise ParameterError(f"sd must be a positive number; got {sd!r}")
     d = estimate / sd
+    low: float | None
+    high: float | None
     if std_error is not None:
         if not std_error >= 0:
             raise ParameterError(f"std_error must be >= 0; got {std_error!r}")
@@ -131,7 +134,7 @@ class RhoSensitivity:
     naive_nie: float
     naive_nde: float
     total: float
-    diagnostics: dict
+    diagnostics: dict[str, Any]
 
 
 def _sigma_rho(paths: LinearPaths, w: np.ndarray) -> tuple[float, float, float]:
@@ -142,7 +145,8 @@ def _sigma_rho(paths: LinearPaths, w: np.ndarray) -> tuple[float, float, float]:
     return math.sqrt(v1), math.sqrt(v2), float((w @ (e1 * e2) / total) / math.sqrt(v1 * v2))
 
 
-def nie_at_rho(alpha: float, sigma1: float, sigma2: float, rho_tilde: float, rho: np.ndarray) -> np.ndarray:
+def nie_at_rho(alpha: float | np.ndarray, sigma1: float | np.ndarray, sigma2: float | np.ndarray,
+               rho_tilde: float | np.ndarray, rho: float | np.ndarray) -> np.ndarray:
     """NIE under error correlation ``rho`` (linear model, no interaction)."""
     rho = np.asarray(rho, dtype=float)
     return alpha * sigma1 / sigma2 * (rho_tilde - rho * np.sqrt((1 - rho_tilde**2) / (1 - rho**2)))

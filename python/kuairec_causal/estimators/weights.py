@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -31,7 +32,7 @@ class WeightSpec:
     propensity_bounds: tuple[float, float] | None = None
     estimand: str = "ATE"
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.clip is not None and not (np.isfinite(self.clip) and self.clip > 0):
             raise ParameterError(f"clip must be a positive number or None; got {self.clip!r}")
         check_bounds(self.propensity_bounds, "propensity_bounds")
@@ -96,7 +97,7 @@ def _weights(a: np.ndarray, e: np.ndarray, stabilized: bool, clip: float | None,
         e = np.clip(e, *bounds)
     treated = (a == 1) if np.ndim(e) == 1 else (a == 1)[:, None]
     with np.errstate(divide="ignore", invalid="ignore"):
-        target = {"ATE": 1.0, "ATT": e, "ATC": 1.0 - e}[estimand]  # P(in the target population | x)
+        target = cast("float | np.ndarray", {"ATE": 1.0, "ATT": e, "ATC": 1.0 - e}[estimand])  # P(target | x)
         w = np.where(treated, target / e, target / (1.0 - e))
     if stabilized:
         base = np.ones(len(a)) if sample_weight is None else sample_weight

@@ -64,7 +64,8 @@ class StudyContext:
         """The planted value of an estimand (simulated data only)."""
         if self.truth is None or self.truth.empty:
             return None
-        hit = self.truth[(self.truth["study"] == study) & (self.truth["estimand"] == estimand) & (self.truth["outcome"] == outcome)]
+        truth = self.truth
+        hit = truth[(truth["study"] == study) & (truth["estimand"] == estimand) & (truth["outcome"] == outcome)]
         return None if hit.empty else float(hit["value"].iloc[0])
 
 

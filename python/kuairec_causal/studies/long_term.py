@@ -34,6 +34,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -44,15 +45,41 @@ from kuairec_causal.errors import KuaiRecError
 from kuairec_causal.estimators.learners import describe_learner
 from kuairec_causal.progress import log, stage
 from kuairec_causal.studies.common import StudyContext, long_term_truth_outcomes
-from kuairec_causal.studies.long_term_spec import (STUDY, MART, TREATMENT, CLUSTER, CATEGORICAL, ANALYSIS_WEIGHT_CAP,
-                                                  AIPW_PROPENSITY_BOUNDS, AIPW_SPLITS, SEGMENT_BUCKETS,
-                                                  MODERATOR_BUCKETS, SEGMENT_MIN_ROWS, SEGMENT_MIN_USERS,
-                                                  LIGHTGBM_SECONDARY_MAX_BOOT, learners, Columns, WeightOption,
-                                                  WEIGHT_OPTIONS, ANALYSIS_WEIGHT, ANALYSIS_SPEC, DAY_NAMES)
 from kuairec_causal.studies.long_term_estimands import att_rows, estimand_table
-from kuairec_causal.studies.long_term_tables import (EffectRow, crosses_zero, covers, effect_table,
-                                                     evalue_rows, quantile_buckets, rescaled, segment_effect_table,
-                                                     weight_diagnostics_table, weight_readiness)
+from kuairec_causal.studies.long_term_spec import (
+    AIPW_PROPENSITY_BOUNDS,
+    AIPW_SPLITS,
+    ANALYSIS_SPEC,
+    ANALYSIS_WEIGHT,
+    ANALYSIS_WEIGHT_CAP,
+    CATEGORICAL,
+    CLUSTER,
+    DAY_NAMES,
+    LIGHTGBM_SECONDARY_MAX_BOOT,
+    MART,
+    MODERATOR_BUCKETS,
+    SEGMENT_BUCKETS,
+    SEGMENT_MIN_ROWS,
+    SEGMENT_MIN_USERS,
+    STUDY,
+    TREATMENT,
+    WEIGHT_OPTIONS,
+    Columns,
+    WeightOption,
+    learners,
+)
+from kuairec_causal.studies.long_term_tables import (
+    EffectRow,
+    covers,
+    crosses_zero,
+    effect_table,
+    evalue_rows,
+    quantile_buckets,
+    rescaled,
+    segment_effect_table,
+    weight_diagnostics_table,
+    weight_readiness,
+)
 
 
 @dataclass
@@ -70,7 +97,7 @@ class Panel:
     derived: dict[str, tuple[str, float]] = field(default_factory=dict)  # outcome -> (source, factor)
 
     @property
-    def roles(self) -> dict[str, object]:
+    def roles(self) -> dict[str, Any]:
         return dict(treatment=TREATMENT, covariates=self.columns.numeric, categorical=CATEGORICAL, cluster=CLUSTER)
 
 
@@ -181,7 +208,8 @@ def load_panel(context: StudyContext) -> Panel:
         if np.allclose(average, total * factor, rtol=1e-12, atol=1e-9):
             outcomes.remove(average_daily)
             derived[average_daily] = (primary, factor)
-    return Panel(data=data, columns=columns, X=X, design=design, a=data[TREATMENT].to_numpy(float), codes=codes.astype(np.int64),
+    return Panel(data=data, columns=columns, X=X, design=design, a=data[TREATMENT].to_numpy(float),
+                 codes=codes.astype(np.int64),
                  n_users=len(n_users), outcomes=outcomes, derived=derived)
 
 
@@ -215,8 +243,9 @@ def propensity_step(panel: Panel, models: dict, n_folds: int, seed: int, jobs: i
         tables.append(pd.concat([result.metrics, in_sample], ignore_index=True).assign(model=name))
     metrics = pd.concat(tables, ignore_index=True)
     metrics = metrics[["model", "scores", "fold", "n", "auc", "brier", "log_loss"]]
-    return PropensityFits(fits["logistic"].scores, fits["logistic"].oof_scores, fits["lightgbm"].scores,
-                          fits["lightgbm"].oof_scores, fits["logistic"].folds, metrics)
+    return PropensityFits(fits["logistic"].scores, fits["logistic"].oof_scores,  # type: ignore[arg-type]  # cross-fitted
+                          fits["lightgbm"].scores, fits["lightgbm"].oof_scores, fits["logistic"].folds,  # type: ignore[arg-type]
+                          metrics)
 
 
 def weight_columns(panel: Panel, fits: PropensityFits) -> dict[str, np.ndarray]:

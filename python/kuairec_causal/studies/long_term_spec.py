@@ -1,7 +1,7 @@
 """What the long-term study analyses: population, exposure, outcomes, adjustment set, learners,
-weightings and heterogeneity segments, declared in one place (as ``mediation_spec`` does for the mediation study); the names of window
-columns follow the build's panel windows (``Columns.of``). ``long_term`` runs the estimator library
-on this specification.
+weightings and heterogeneity segments, declared in one place (as ``mediation_spec`` does for the
+mediation study); the names of window columns follow the build's panel windows (``Columns.of``).
+``long_term`` runs the estimator library on this specification.
 """
 
 from __future__ import annotations

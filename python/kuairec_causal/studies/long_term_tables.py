@@ -137,7 +137,7 @@ def segment_effect_table(segment_type: str, labels: pd.Series, order: dict[str, 
     return out.sort_values("segment_order").reset_index(drop=True)
 
 
-def crosses_zero(low: pd.Series | np.ndarray, high: pd.Series | np.ndarray) -> np.ndarray:
+def crosses_zero(low: pd.Series | np.ndarray, high: pd.Series | np.ndarray) -> pd.arrays.BooleanArray:
     """True when [low, high] contains 0; NULL-like (pandas NA) when the interval is missing."""
     low, high = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
     result = pd.array((low <= 0) & (0 <= high), dtype="boolean")

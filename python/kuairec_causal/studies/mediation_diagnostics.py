@@ -5,6 +5,7 @@ the assumption checks whose wording follows the numbers."""
 from __future__ import annotations
 
 import math
+from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -68,7 +69,7 @@ def covariate_quality(panel: pd.DataFrame, columns: spec.Columns) -> pd.DataFram
     for covariate in columns.covariates:
         series = panel[covariate.name]
         numeric = covariate.type == "numeric"
-        values = series.to_numpy(dtype=float, na_value=np.nan) if numeric else None
+        values = cast(np.ndarray, series.to_numpy(dtype=float, na_value=np.nan) if numeric else None)  # read if numeric
         unique = int(series.nunique(dropna=True))
         rows.append({
             "covariate": covariate.name, "type": covariate.type, "covariate_group": covariate.group,
@@ -83,8 +84,8 @@ def covariate_quality(panel: pd.DataFrame, columns: spec.Columns) -> pd.DataFram
                                            ascending=[False, True, True]).reset_index(drop=True))
 
 
-def design_summary(panel: pd.DataFrame, design: est.DesignSpec, cde_values: tuple[float, float]) -> pd.DataFrame:
-    summary = design.summary()
+def design_summary(panel: pd.DataFrame, design: est.DesignSpec, cde_values: tuple[float, ...]) -> pd.DataFrame:
+    summary: dict[str, Any] = design.summary()
     items = [
         ("analysis_rows", len(panel), "Active user-days of mart_mediation_panel."),
         ("users", panel[spec.CLUSTER].nunique(), "Users (the resampling and fold unit)."),
@@ -196,8 +197,8 @@ def balance(panel: pd.DataFrame, columns: spec.Columns,
     table = table.sort_values(["abs_unweighted_smd", "covariate"], ascending=[False, True]).reset_index(drop=True)
     summary = est.balance_summary(table.rename(columns={"abs_unweighted_smd": "abs_smd",
                                                         "abs_weighted_smd": "abs_smd_weighted"}))
-    worst_before = table.loc[table["abs_unweighted_smd"].idxmax()]
-    worst_after = table.loc[table["abs_weighted_smd"].idxmax()]
+    worst_before = table.loc[table["abs_unweighted_smd"].idxmax()]  # type: ignore[call-overload]  # a row label
+    worst_after = table.loc[table["abs_weighted_smd"].idxmax()]  # type: ignore[call-overload]  # a row label
     described = {
         "n_covariates": ("Encoded covariate columns compared (categorical levels kept).", None),
         "mean_abs_smd_before": ("Mean |SMD| before weighting.", None),
@@ -232,7 +233,7 @@ def residual_diagnostics(panel: pd.DataFrame, columns: spec.Columns) -> pd.DataF
     return pd.DataFrame(rows)
 
 
-def _corr(x, y, method: str) -> float:
+def _corr(x, y, method: Literal["pearson", "kendall", "spearman"]) -> float:
     return float(pd.Series(np.asarray(x, dtype=float)).corr(pd.Series(np.asarray(y, dtype=float)), method=method))
 
 
@@ -247,7 +248,7 @@ def group_summary(panel: pd.DataFrame, columns: spec.Columns) -> pd.DataFrame:
     ).reindex([0, 1])
     table = grouped.reset_index()
     table.insert(0, "discovery_group", table[spec.TREATMENT].map({0: "lower_discovery", 1: "high_discovery"}))
-    difference = (grouped.loc[1] - grouped.loc[0]).to_dict()
+    difference: dict[Any, Any] = (grouped.loc[1] - grouped.loc[0]).to_dict()
     difference.update({"discovery_group": "high_minus_lower", spec.TREATMENT: np.nan, "user_days": np.nan,
                        "users": np.nan})
     table = pd.concat([table, pd.DataFrame([difference])], ignore_index=True)

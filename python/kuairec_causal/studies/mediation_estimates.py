@@ -59,7 +59,7 @@ def linear_learners(panel: pd.DataFrame, modifiers, numeric, categorical,
             models.outcome_learner(names, modifiers, interaction=interaction))
 
 
-def decomposition(panel: pd.DataFrame, columns: spec.Columns, cde_values: tuple[float, float], n_boot: int,
+def decomposition(panel: pd.DataFrame, columns: spec.Columns, cde_values: tuple[float, ...], n_boot: int,
                   seed: int, truth: TruthLookup, registry: pd.DataFrame | None,
                   modifiers: tuple[str, ...] | None = None) -> tuple[pd.DataFrame, dict]:
     """Linear g-formula (least-squares mediator model; outcome model with A*M) for every outcome
