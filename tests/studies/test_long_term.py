@@ -137,7 +137,7 @@ def test_secondary_outcomes_carry_truth(effects_run):
     windows = PanelWindows.project_defaults()  # the simulated builds use the default windows
     assert set(table["outcome"]) == set(lt.Columns.of(windows).secondary_outcomes)
     assert table["true_value"].notna().all()
-    # g-computation reports intervals for every secondary outcome (the notebooks had none)
+    # g-computation reports intervals for every secondary outcome
     gcomp = table[table["estimator"].str.startswith("G-computation")]
     assert gcomp[["ci_lower", "ci_upper"]].notna().all().all() and (gcomp["n_boot"] > 0).all()
     covered = table[~table["unadjusted"]]["covers_truth"].mean()

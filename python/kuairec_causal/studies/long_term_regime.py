@@ -176,6 +176,7 @@ def effect_table(fits: dict[str, lg.PolicyEffects], k_days: int, context: StudyC
     rows = []
     for estimator in registry.regime_estimators().values():
         fit = fits[estimator.id]
+        contrasts: list[tuple[float | None, lg.PolicyEstimate, str]]
         if estimator.regime == STATIC:
             contrasts = [(None, fit.contrast("always"), regime_estimand(STATIC, k_days))]
         else:

@@ -1,18 +1,18 @@
-"""The discovery-quality mediation study (notebooks 004, 002, 003 and the 04/05 outputs 003 quotes).
+"""The discovery-quality mediation study: design, g-formula decomposition, cross-fitted ML, robustness.
 
 Question: does a high-discovery user-day (A) change next-week engagement (Y), and how much of that
 runs through the same day's satisfaction depth (M)? The study reads ``mart_mediation_panel``, runs
 the estimator library and returns its tables (all named ``mediation_*``):
 
-design (notebook 002)     mediation_covariate_registry, mediation_covariate_quality,
+design                    mediation_covariate_registry, mediation_covariate_quality,
                           mediation_design_summary, mediation_propensity_scores,
                           mediation_overlap_summary, mediation_balance, mediation_balance_summary,
                           mediation_residual_diagnostics, mediation_group_summary,
                           mediation_pathway_correlations, mediation_model_blueprint,
                           mediation_assumption_checks
-decomposition (04)        mediation_effect_decomposition
-robustness (05)           mediation_robustness_specifications, mediation_robustness_summary
-advanced models (003)     mediation_sem_paths, mediation_crossfit_effects,
+decomposition             mediation_effect_decomposition
+robustness                mediation_robustness_specifications, mediation_robustness_summary
+advanced models           mediation_sem_paths, mediation_crossfit_effects,
                           mediation_crossfit_performance, mediation_crossfit_row_effects,
                           mediation_heterogeneity, mediation_feature_importance,
                           mediation_advanced_summary
@@ -21,7 +21,7 @@ bookkeeping               mediation_run_info
 
 Every interval is a user-cluster bootstrap (users resampled, models refitted where stated).
 The g-formula's least-squares models let the A and M slopes vary with the calendar/history
-covariates (mediation_models); the notebook's single-slope model is a robustness specification.
+covariates (mediation_models); the single-slope model (no slope modifiers) is a robustness specification.
 Helpers: mediation_spec (roles, confounder set), mediation_diagnostics (design tables, assumption
 checks), mediation_estimates (decomposition, path model, sensitivity), mediation_ml (cross-fitted
 models), mediation_robustness (specifications), mediation_models (learners).

@@ -1,4 +1,4 @@
-"""Design tables of the mediation study (notebook 002): confounder set, design matrix, overlap,
+"""Design tables of the mediation study: confounder set, design matrix, overlap,
 weights, balance, residualised mediator-outcome check, raw pathway summaries, model blueprint and
 the assumption checks whose wording follows the numbers."""
 
@@ -90,7 +90,7 @@ def design_summary(panel: pd.DataFrame, design: est.DesignSpec, cde_values: tupl
         ("analysis_rows", len(panel), "Active user-days of mart_mediation_panel."),
         ("users", panel[spec.CLUSTER].nunique(), "Users (the resampling and fold unit)."),
         ("calendar_dates", panel[spec.DATE].nunique(), "Distinct event dates."),
-        ("numeric_covariates", summary["numeric"], "Numeric confounders (notebook-002 set)."),
+        ("numeric_covariates", summary["numeric"], "Numeric confounders (primary confounder set)."),
         ("categorical_covariates", summary["categorical"], "Categorical confounders (profile ranges)."),
         ("encoded_design_columns", summary["encoded_columns"],
          "Design-matrix columns: median-imputed numerics plus one-hot levels (first level dropped), "
@@ -326,7 +326,7 @@ RHO_FRAGILE, RHO_MODERATE = 0.10, 0.30  # |rho| at which the NIE vanishes
 
 
 def assumption_checks(facts: dict) -> pd.DataFrame:
-    """The six identification assumptions of notebook 002, with findings computed from ``facts``.
+    """The six identification assumptions of the mediation design, with findings computed from ``facts``.
 
     ``facts`` keys: treatment_text, mediator_text, outcome_text, treatment_rate, propensity_p05,
     propensity_p95, share_extreme, max_smd_before, max_smd_after, n_smd_above_0_1_after,

@@ -1,6 +1,6 @@
 """Main estimates of the mediation study: the g-formula decomposition with user-cluster bootstrap
-intervals (notebook 04 as quoted by 003), the SEM-style path model (003) and the sensitivity of
-the indirect effect to unmeasured mediator-outcome confounding (002's untestable assumption)."""
+intervals, the SEM-style path model and the sensitivity of the indirect effect to unmeasured
+mediator-outcome confounding (the design's one untestable assumption)."""
 
 from __future__ import annotations
 
@@ -129,7 +129,7 @@ PATH_LABELS = {
 
 def sem_paths(panel: pd.DataFrame, columns: spec.Columns, weights: np.ndarray, n_boot: int, seed: int,
               outcome: str = spec.PRIMARY_OUTCOME) -> tuple[pd.DataFrame, est.EffectSet]:
-    """Linear path model weighted by the capped stabilized weight (as notebook 003 does)."""
+    """Linear path model weighted by the capped stabilized weight."""
     result = est.path_model(panel, spec.TREATMENT, spec.MEDIATOR, outcome, covariates=columns.numeric,
                             categorical=columns.categorical, cluster=spec.CLUSTER, weights=weights, n_boot=n_boot,
                             seed=seed)

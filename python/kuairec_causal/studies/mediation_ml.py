@@ -1,4 +1,4 @@
-"""Cross-fitted ML mediation (notebook 003): linear, LightGBM and XGBoost nuisance models with
+"""Cross-fitted ML mediation: linear, LightGBM and XGBoost nuisance models with
 folds grouped by user, out-of-fold nuisance performance, row-level effects, heterogeneity,
 feature importance and the advanced-model summary."""
 
@@ -229,7 +229,7 @@ def crossfit_robustness_row(effects: pd.DataFrame, columns: spec.Columns, baseli
         "family": "model_sensitivity", "specification": "crossfit_lightgbm", "is_baseline": False,
         "outcome": spec.PRIMARY_OUTCOME, "treatment_definition": baseline_treatment, "treatment_rate": math.nan,
         "mediator": spec.MEDIATOR, "model": "cross-fitted g-formula, LightGBM mediator and outcome models (from "
-        "mediation_crossfit_effects)", "covariate_set": "notebook-002 confounder set",
+        "mediation_crossfit_effects)", "covariate_set": "primary confounder set",
         "n_covariates": len(columns.numeric) + len(columns.categorical), "weighted": False, "interaction": True,
         "total_effect": row["total_effect"], "direct_effect": row["direct_effect"],
         "indirect_effect": row["indirect_effect"], "mediator_shift": row["mediator_shift"],

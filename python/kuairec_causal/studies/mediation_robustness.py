@@ -1,4 +1,4 @@
-"""Robustness of the decomposition (notebook 05 as quoted by 003): discovery threshold, mediator
+"""Robustness of the decomposition: discovery threshold, mediator
 measure, model form and outcome. Point estimates only (no bootstrap), one g-formula fit each."""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ class Specification:
     outcome: str = spec.PRIMARY_OUTCOME
     model: str = ("linear g-formula: M ~ A + X + A x W, Y ~ A + M + A*M + X + (A + M) x W "
                   "(W = history and calendar modifiers)")
-    covariate_set: str = "notebook-002 confounder set"
+    covariate_set: str = "primary confounder set"
     numeric: tuple[str, ...] | None = None  # None: the study's confounder set
     categorical: tuple[str, ...] | None = None
     weighted: bool = False
@@ -74,7 +74,7 @@ def specifications(panel: pd.DataFrame, columns: spec.Columns, baseline_treatmen
     models = [
         Specification("model_sensitivity", "modified_slopes_with_interaction", baseline_treatment, is_baseline=True),
         Specification("model_sensitivity", "single_slopes", baseline_treatment, modifiers=(),
-                      model="notebook-04 linear g-formula: OLS M ~ A + X, OLS Y ~ A + M + A*M + X"),
+                      model="single-slope linear g-formula: OLS M ~ A + X, OLS Y ~ A + M + A*M + X"),
         Specification("model_sensitivity", "ipw_weighted", baseline_treatment, weighted=True,
                       model="linear g-formula with A*M, fits and averages weighted by the capped stabilized "
                             "IPW weight"),
@@ -90,7 +90,7 @@ def specifications(panel: pd.DataFrame, columns: spec.Columns, baseline_treatmen
                       covariate_set="profile and calendar only (history dropped)", numeric=profile_numeric,
                       categorical=profile_categorical),
         Specification("model_sensitivity", "extended_covariates", baseline_treatment,
-                      covariate_set="notebook-002 set + day of week",
+                      covariate_set="primary confounder set + day of week",
                       numeric=columns.numeric + spec.EXTENDED_NUMERIC,
                       categorical=columns.categorical + spec.EXTENDED_CATEGORICAL),
     ]

@@ -1,7 +1,7 @@
 """What the discovery-quality mediation study analyses: roles, confounder set, labels.
 
 All KuaiRec knowledge of the mediation study lives in the ``mediation*`` modules of this package;
-the estimator library only sees column names. The confounder set is the notebook-002 set as the
+the estimator library only sees column names. The confounder set is the primary design set as the
 warehouse names it (its "high satisfaction share" is the mart's ``high_watch_share``, the share of
 plays with watch_ratio >= 0.8).
 """
@@ -30,7 +30,7 @@ TRUTH_OUTCOME = {column: name for name, column in MEDIATION_TRUTH_OUTCOMES.items
 MEDIATOR_TRUTH_OUTCOME = "satisfaction_depth_score"
 
 CDE_QUANTILES = (0.1, 0.9)  # mediator values of CDE_low / CDE_high: quantiles of M over the panel
-PROPENSITY_BOUNDS = (0.02, 0.98)  # propensity clipped before inverting (notebook 002)
+PROPENSITY_BOUNDS = (0.02, 0.98)  # propensity clipped before inverting
 WEIGHT_CAP_QUANTILE = 0.99  # stabilized weights capped at their 99th percentile
 N_MC = 20  # Monte Carlo draws of M(a') for the tree-based cross-fitted models
 
@@ -145,7 +145,7 @@ class Columns:
                 tuple(c.name for c in chosen if c.type == "categorical"))
 
 
-# Extra pre-treatment columns of the mart outside the notebook-002 set (robustness only).
+# Extra pre-treatment columns of the mart outside the primary confounder set (robustness only).
 EXTENDED_NUMERIC = ()
 EXTENDED_CATEGORICAL = ("day_of_week",)
 
