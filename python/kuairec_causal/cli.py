@@ -286,6 +286,7 @@ def _record_traceback(error: BaseException) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     command = f"kuairec-causal {args.command}"
+    quiet_resource_tracker()
     try:
         if getattr(args, "target", None):
             from kuairec_causal.warehouse import DBT_TARGET_ENV
@@ -308,6 +309,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _fail(command, f"error: duckdb: {_duckdb_message(error)}")
         return _fail(command, f"internal error: {type(error).__name__}: {' '.join(str(error).split())[:300]} "
                               f"(traceback: {_record_traceback(error)})")
+
+
+RESOURCE_TRACKER_RULE = "ignore:resource_tracker:UserWarning"
+
+
+def quiet_resource_tracker() -> None:
+    """dbt's connection manager holds a multiprocessing lock, and an interrupted run leaves with
+    ``os._exit`` (below), which skips the lock's finaliser: multiprocessing's resource tracker, a
+    separate process that still frees the lock, would then print a "leaked semaphore" warning after
+    our one line. The tracker reads PYTHONWARNINGS when it starts (at the first such lock), so the
+    rule is set before any command runs; only that warning is silenced."""
+    current = os.environ.get("PYTHONWARNINGS", "")
+    if RESOURCE_TRACKER_RULE not in current.split(","):
+        os.environ["PYTHONWARNINGS"] = f"{current},{RESOURCE_TRACKER_RULE}" if current else RESOURCE_TRACKER_RULE
 
 
 def _interrupted(command: str, standalone: bool) -> int:

@@ -174,3 +174,24 @@ def test_an_internal_bug_is_one_line_with_the_traceback_in_a_file(env, monkeypat
     log = tmp_path / "logs" / "kuairec-causal-error.log"
     assert line == f"kuairec-causal build: internal error: ValueError: something nobody expected (traceback: {log})"
     assert "Traceback" in log.read_text()
+
+
+def test_an_interrupted_process_leaves_no_resource_tracker_warning(tmp_path):
+    """The interrupt path leaves with os._exit while dbt holds a multiprocessing lock: the resource
+    tracker, which outlives the process, must not print its leak warning after the one line."""
+    import sys
+    import textwrap
+
+    script = textwrap.dedent("""
+        import multiprocessing, os
+        from kuairec_causal.cli import quiet_resource_tracker
+        quiet_resource_tracker()
+        lock = multiprocessing.get_context("spawn").Lock()  # as dbt's connection manager holds one
+        print("kuairec-causal build: interrupted", flush=True)
+        os._exit(130)
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                          env={k: v for k, v in os.environ.items() if k != "PYTHONWARNINGS"})
+    assert done.returncode == 130
+    assert done.stdout.strip() == "kuairec-causal build: interrupted"
+    assert "leaked" not in done.stderr, done.stderr
