@@ -1,0 +1,101 @@
+"""Ingest + build of several checkouts of this repository, side by side on one release.
+
+Each version is a work tree (``git worktree add <dir> <commit>``) run with this virtual
+environment's interpreter and its own package and dbt project (PYTHONPATH and working directory
+set to the work tree), every stage in a fresh child process (``python -m kuairec_causal.bench``).
+Rounds alternate the versions (A B C A B C ...); the stage's own seconds and peak resident memory
+come from the child. Medians of the rounds go to ``bench/results/<date>-<scale>-versions.json``.
+
+    git worktree add /tmp/v-base 959427d
+    flock -x /tmp/kuairec-bench.lock .venv/bin/python bench/ab_versions.py --scale full \\
+        --release path/to/KuaiRec_synthetic.zip --version base=/tmp/v-base --version head=. \\
+        --version head-2GB=.,KUAIREC_DUCKDB_MEMORY_LIMIT=2GB
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_stage(tree: Path, stage: str, workspace: Path, scale: str, seed: int, extra_env: dict[str, str]) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(tree / "python"), "KUAIREC_HOME": str(tree), **extra_env}
+    command = [sys.executable, "-m", "kuairec_causal.bench", stage, str(workspace), scale, str(seed), "200", "1"]
+    done = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"{tree} {stage}: exit {done.returncode}: {done.stderr.strip().splitlines()[-1:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", default="full")
+    parser.add_argument("--seed", type=int, default=20200705)
+    parser.add_argument("--release", type=Path, required=True, help="a KuaiRec_synthetic.zip")
+    parser.add_argument("--version", action="append", required=True,
+                        help="name=work tree[,VARIABLE=value...]: environment variables of that arm only")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    versions: dict[str, Path] = {}
+    arm_env: dict[str, dict[str, str]] = {}
+    for spec in args.version:
+        name, rest = spec.split("=", 1)
+        tree, *assignments = rest.split(",")
+        versions[name] = Path(tree).resolve()
+        arm_env[name] = dict(assignment.split("=", 1) for assignment in assignments)
+    scratch = ROOT / "bench" / "tmp" / f"versions-{args.scale}"
+    for name in versions:
+        release = scratch / name / "release"
+        release.mkdir(parents=True, exist_ok=True)
+        target = release / "KuaiRec_synthetic.zip"
+        if not target.exists():
+            os.link(args.release, target)
+    runs: list[dict] = []
+    for round_ in range(1, args.rounds + 1):
+        for name, tree in versions.items():
+            row: dict = {"round": round_, "version": name, "loadavg_before": os.getloadavg()[0]}
+            for stage in ("ingest", "build"):
+                print(f"round {round_}, {name}: {stage}", flush=True)
+                info = run_stage(tree, stage, scratch / name, args.scale, args.seed, arm_env[name])
+                row[stage] = info["seconds"]
+                row[f"{stage}_peak_mb"] = info["peak_mb"]
+                if stage == "build":
+                    row["build_sql"] = info["sql_seconds"]
+            row["ingest+build"] = row["ingest"] + row["build"]
+            print(json.dumps(row), flush=True)
+            runs.append(row)
+    keys = ("ingest", "build", "build_sql", "ingest+build", "ingest_peak_mb", "build_peak_mb")
+    medians = {name: {key: statistics.median(r[key] for r in runs if r["version"] == name) for key in keys}
+               for name in versions}
+    first = next(iter(versions))
+    ratios = {name: statistics.median(
+        [r["ingest+build"] / b["ingest+build"] for r, b in zip(
+            (r for r in runs if r["version"] == name), (r for r in runs if r["version"] == first), strict=True)])
+        for name in versions}
+    commits = {name: subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=tree, capture_output=True,
+                                    text=True, check=True).stdout.strip() for name, tree in versions.items()}
+    from kuairec_causal.bench import machine
+
+    result = {"date": date.today().isoformat(), "finished": time.strftime("%H:%M:%S UTC", time.gmtime()),
+              "scale": args.scale, "seed": args.seed, "order": "round by round, versions in order",
+              "commits": commits, "environment": arm_env, "runs": runs, "medians": medians,
+              f"ingest+build_vs_{first}": ratios, "machine": machine()}
+    out = ROOT / "bench" / "results" / f"{result['date']}-{args.scale}-versions.json"
+    out.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
+    print(json.dumps({"medians": medians, "ratios": ratios}, indent=2))
+    shutil.rmtree(scratch, ignore_errors=True)
+    print(f"written {out}")
+
+
+if __name__ == "__main__":
+    main()
