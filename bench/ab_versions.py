@@ -20,21 +20,13 @@ import os
 import shutil
 import statistics
 import subprocess
-import sys
 import time
 from datetime import date
 from pathlib import Path
 
+from kuairec_causal.bench import _paired_ratio, _run_child, machine
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def run_stage(tree: Path, stage: str, workspace: Path, scale: str, seed: int, extra_env: dict[str, str]) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(tree / "python"), "KUAIREC_HOME": str(tree), **extra_env}
-    command = [sys.executable, "-m", "kuairec_causal.bench", stage, str(workspace), scale, str(seed), "200", "1"]
-    done = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise SystemExit(f"{tree} {stage}: exit {done.returncode}: {done.stderr.strip().splitlines()[-1:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
@@ -66,7 +58,8 @@ def main() -> None:
             row: dict = {"round": round_, "version": name, "loadavg_before": os.getloadavg()[0]}
             for stage in ("ingest", "build"):
                 print(f"round {round_}, {name}: {stage}", flush=True)
-                info = run_stage(tree, stage, scratch / name, args.scale, args.seed, arm_env[name])
+                info = _run_child(stage, scratch / name, args.scale, args.seed, 200,
+                                  checkout=tree, extra_env=arm_env[name])
                 row[stage] = info["seconds"]
                 row[f"{stage}_peak_mb"] = info["peak_mb"]
                 if stage == "build":
@@ -78,14 +71,13 @@ def main() -> None:
     medians = {name: {key: statistics.median(r[key] for r in runs if r["version"] == name) for key in keys}
                for name in versions}
     first = next(iter(versions))
-    ratios = {name: statistics.median(
-        [r["ingest+build"] / b["ingest+build"] for r, b in zip(
-            (r for r in runs if r["version"] == name), (r for r in runs if r["version"] == first), strict=True)])
-        for name in versions}
+
+    def round_seconds(name: str) -> list[float]:
+        return [r["ingest+build"] for r in runs if r["version"] == name]
+
+    ratios = {name: _paired_ratio(round_seconds(name), round_seconds(first))["median"] for name in versions}
     commits = {name: subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=tree, capture_output=True,
                                     text=True, check=True).stdout.strip() for name, tree in versions.items()}
-    from kuairec_causal.bench import machine
-
     result = {"date": date.today().isoformat(), "finished": time.strftime("%H:%M:%S UTC", time.gmtime()),
               "scale": args.scale, "seed": args.seed, "order": "round by round, versions in order",
               "commits": commits, "environment": arm_env, "runs": runs, "medians": medians,

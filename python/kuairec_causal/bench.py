@@ -152,11 +152,16 @@ def _child_stage(stage_name: str, workspace: Path, scale: str, seed: int, n_boot
     return info
 
 
-def _run_child(stage_name: str, workspace: Path, scale: str, seed: int, n_boot: int, jobs: int = 1) -> dict:
+def _run_child(stage_name: str, workspace: Path, scale: str, seed: int, n_boot: int, jobs: int = 1,
+               checkout: Path | None = None, extra_env: dict[str, str] | None = None) -> dict:
+    """One stage in a fresh process. ``checkout``: another work tree of this repository whose own
+    package and dbt project run the stage (to time one commit against another on one release)."""
     command = [sys.executable, "-m", "kuairec_causal.bench", stage_name, str(workspace), scale, str(seed), str(n_boot),
                str(jobs)]
-    env = {**os.environ, "KUAIREC_PROGRESS": os.environ.get("KUAIREC_PROGRESS", "1")}
-    completed = subprocess.run(command, env=env, stdout=subprocess.PIPE, text=True)
+    env = {**os.environ, "KUAIREC_PROGRESS": os.environ.get("KUAIREC_PROGRESS", "1"), **(extra_env or {})}
+    if checkout is not None:
+        env.update(PYTHONPATH=str(checkout / "python"), KUAIREC_HOME=str(checkout))
+    completed = subprocess.run(command, env=env, cwd=checkout, stdout=subprocess.PIPE, text=True)
     if completed.returncode != 0:
         raise KuaiRecError(f"bench stage {stage_name} failed (exit {completed.returncode})")
     return json.loads(completed.stdout.strip().splitlines()[-1])
