@@ -132,27 +132,37 @@ def _docs(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     from kuairec_causal.bench import STAGES, run_benchmark, target_lines
 
-    stages = tuple(args.stages.split(",")) if args.stages else STAGES
-    results = run_benchmark(args.scale, seed=args.seed, repeats=args.repeats, n_boot=args.n_boot, stages=stages,
+    results = run_benchmark(args.scale, seed=args.seed, repeats=args.repeats, n_boot=args.n_boot,
+                            stages=args.stages or STAGES,
                             jobs=args.jobs)
     print("\n".join(target_lines(results)))
     return 0
 
 
-def _jobs(text: str) -> int:
+def _positive_int(text: str) -> int:
     try:
-        jobs = int(text)
+        number = int(text)
     except ValueError:
-        jobs = 0
-    if jobs < 1:
+        number = 0
+    if number < 1:
         raise argparse.ArgumentTypeError(f"must be a positive integer; got {text!r}")
-    return jobs
+    return number
+
+
+def _bench_stages(text: str) -> tuple[str, ...]:
+    from kuairec_causal.bench import STAGES
+
+    stages = tuple(text.split(","))
+    unknown = [stage for stage in stages if stage not in STAGES]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown stage {unknown[0]!r} (choose from {', '.join(STAGES)})")
+    return stages
 
 
 def _add_jobs_option(command: argparse.ArgumentParser) -> None:
     from kuairec_causal.estimators import available_cores
 
-    command.add_argument("--jobs", type=_jobs, default=available_cores(),
+    command.add_argument("--jobs", type=_positive_int, default=available_cores(),
                          help="worker processes of the estimator stage (default: the cores available, "
                               f"{available_cores()} here); the results do not depend on it")
 
@@ -231,9 +241,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench = commands.add_parser("bench", help="time every stage at a scale; writes bench/results and bench/RESULTS.md")
     bench.add_argument("--scale", choices=["tiny", "ci", "small", "full"], default="small")
     bench.add_argument("--seed", type=int, default=20200705)
-    bench.add_argument("--repeats", type=int, default=3, help="runs of the cheap stages (median reported)")
-    bench.add_argument("--n-boot", type=int, default=200)
-    bench.add_argument("--stages", help="comma-separated subset of simulate,ingest,build,pandas_panel,duckdb_panel,"
+    bench.add_argument("--repeats", type=_positive_int, default=3, help="runs of the cheap stages (median reported)")
+    bench.add_argument("--n-boot", type=_positive_int, default=200)
+    bench.add_argument("--stages", type=_bench_stages,
+                       help="comma-separated subset of simulate,ingest,build,pandas_panel,duckdb_panel,"
                        "long_term,mediation,report (and doubleml_irm, the reference fit: pip install '.[bench]')")
     _add_jobs_option(bench)
     bench.set_defaults(handler=_bench)

@@ -195,3 +195,17 @@ def test_an_interrupted_process_leaves_no_resource_tracker_warning(tmp_path):
     assert done.returncode == 130
     assert done.stdout.strip() == "kuairec-causal build: interrupted"
     assert "leaked" not in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--stages", "ingest,buld"], "argument --stages: unknown stage 'buld'"),
+    (["--repeats", "-1"], "argument --repeats: must be a positive integer; got '-1'"),
+    (["--n-boot", "0"], "argument --n-boot: must be a positive integer; got '0'"),
+])
+def test_bench_refuses_a_bad_option_before_any_stage_runs(argv, message, capsys):
+    """Plumbing: an unknown stage used to start a child that died with a traceback, and --repeats -1
+    ended in an internal KeyError; both are now refused by the option itself, naming it."""
+    with pytest.raises(SystemExit) as stopped:
+        main(["bench", "--scale", "tiny", *argv])
+    assert stopped.value.code == 2
+    assert message in _last_line(capsys)
