@@ -17,8 +17,6 @@ each estimator's two answers side by side.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pandas as pd
 
 from kuairec_causal import estimators as est
@@ -36,14 +34,13 @@ def att_truth(context: StudyContext, outcome_column: str) -> float | None:
     return context.true_value(STUDY, "ATT", names[outcome_column])
 
 
-def att_rows(panel, models: dict, weight_spec: est.WeightSpec, aipw_primary: est.AIPWResult, n_boot: int,
+def att_rows(panel, models: dict, msm: est.EffectEstimate, aipw_primary: est.AIPWResult, n_boot: int,
              seed: int, context: StudyContext, jobs: int | None = 1) -> list[EffectRow]:
-    """The ATT of the three estimators on the primary outcome (``panel``: the study's Panel)."""
+    """The ATT of the three estimators on the primary outcome (``panel``: the study's Panel;
+    ``msm``: the MSM family's ATT cell of the analysis weighting, fitted with the ATE rows)."""
     outcome = panel.columns.primary_outcome
     truth = att_truth(context, outcome)
     boot_note = f"user-cluster bootstrap, {n_boot} replicates" if n_boot else "no bootstrap (n_boot = 0)"
-    msm = est.ipw_msm(panel.data, outcome=outcome, **panel.roles, propensity_learner=models["logistic"],
-                      weight_spec=replace(weight_spec, estimand="ATT"), n_boot=n_boot, seed=seed, n_jobs=jobs)
     ridge = est.g_computation(panel.data, outcome=outcome, **panel.roles, learner=models["ridge"], strategy="t",
                               n_boot=n_boot, seed=seed, estimand="ATT", n_jobs=jobs)
     aipw = aipw_primary.other_estimands["ATT"]

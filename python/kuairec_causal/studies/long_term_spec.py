@@ -6,7 +6,7 @@ mediation study); the names of window columns follow the build's panel windows (
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from kuairec_causal import estimators as est
@@ -126,6 +126,10 @@ WEIGHT_OPTIONS = (
 )
 ANALYSIS_WEIGHT = "sw_logistic_clip_10"
 ANALYSIS_SPEC = est.WeightSpec(stabilized=True, clip=ANALYSIS_WEIGHT_CAP)
+# The analysis weighting retargeted to the exposed days (ATT): fitted beside the ATE weightings,
+# on the same resamples and propensity refits (long_term.msm_step).
+ANALYSIS_ATT_WEIGHT = "sw_logistic_clip_10_att"
+ANALYSIS_ATT_SPEC = replace(ANALYSIS_SPEC, estimand="ATT")
 
 
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
