@@ -225,6 +225,23 @@ def test_same_seed_same_numbers(discrete_panel):
     assert np.array_equal(boot[0]["always - never"].replicates, boot[1]["always - never"].replicates)
 
 
+def test_same_numbers_on_one_or_two_processes(gaussian_panel):
+    """Plumbing (determinism): folds and bootstrap replicates spread over two processes give the
+    one-process numbers, bit for bit."""
+    fits = {
+        "ice": lambda jobs: lg.ice_g_computation(gaussian_panel, n_boot=6, seed=5, n_jobs=jobs),
+        "ipw": lambda jobs: lg.ipw_regimes(gaussian_panel, truncation_quantile=0.99, n_boot=6, seed=5, n_jobs=jobs),
+        "sdr": lambda jobs: lg.sdr_regimes(gaussian_panel, n_folds=3, seed=5, n_jobs=jobs),
+        "incremental": lambda jobs: lg.incremental_effects(gaussian_panel, n_folds=3, seed=5, n_jobs=jobs),
+    }
+    for name, fit in fits.items():
+        one, two = fit(1), fit(2)
+        assert one.summary().equals(two.summary()), name
+        for key in one.effects:
+            if one[key].replicates is not None:
+                assert np.array_equal(one[key].replicates, two[key].replicates), (name, key)
+
+
 @pytest.mark.parametrize(("change", "message"), [
     (dict(data_edit=("a1", "r1")), "treatment column 'a1' is 1 on rows where 'r1' is 0"),
     (dict(time_varying=[["l0"]]), "time_varying must have one entry per treatment step (2); got 1"),

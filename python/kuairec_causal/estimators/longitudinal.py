@@ -69,7 +69,6 @@ import numpy as np
 import pandas as pd
 
 from kuairec_causal.errors import ParameterError
-from kuairec_causal.progress import progress
 
 from ._checks import (
     as_names,
@@ -85,6 +84,7 @@ from ._checks import (
     numeric_column,
     require_frame,
 )
+from ._parallel import parallel_map
 from ._threads import single_threaded
 from .aipw import clustered_mean
 from .bootstrap import cluster_bootstrap
@@ -356,13 +356,18 @@ def _propensity(panel: _Panel, learner: Any, s: int, train: np.ndarray, predict:
     return out
 
 
-def _cross_fitted_propensities(panel: _Panel, learner: Any, folds: np.ndarray) -> np.ndarray:
-    """(n, T) out-of-fold propensities (clusters never straddle folds)."""
-    pi = np.zeros((panel.n, panel.n_steps))
-    for k in progress(range(int(folds.max()) + 1), desc="longitudinal propensities"):
+def _cross_fitted_propensities(panel: _Panel, learner: Any, folds: np.ndarray, n_jobs: int | None) -> np.ndarray:
+    """(n, T) out-of-fold propensities (clusters never straddle folds); folds on ``n_jobs``
+    processes, each fold computed on its own (the result does not depend on ``n_jobs``)."""
+
+    def fold(k: int) -> np.ndarray:
         train, test = np.flatnonzero(folds != k), np.flatnonzero(folds == k)
-        for s in range(panel.n_steps):
-            pi[test, s] = _propensity(panel, learner, s, train, test)
+        return np.column_stack([_propensity(panel, learner, s, train, test) for s in range(panel.n_steps)])
+
+    pi = np.zeros((panel.n, panel.n_steps))
+    n_folds = int(folds.max()) + 1
+    for k, values in enumerate(parallel_map(fold, range(n_folds), n_jobs, "longitudinal propensities")):
+        pi[folds == k] = values
     return pi
 
 
@@ -416,13 +421,15 @@ def ice_g_computation(
     n_boot: int = 200,
     seed: int = 0,
     alpha: float = 0.05,
+    n_jobs: int | None = 1,
 ) -> PolicyEffects:
     """Iterated conditional expectation g-computation of static regimes (Bang & Robins 2005).
 
     ``learner``: a regressor (or 'ols' / 'ridge'), refitted at every step, for every regime and in
     every bootstrap replicate (on multiplicity-weighted rows). ``regimes``: name -> 0/1 decision
     (or one per step), applied where treatment is possible; the first is contrasted with the
-    last. Default ``{"always": 1, "never": 0}``. Percentile intervals from the cluster bootstrap.
+    last. Default ``{"always": 1, "never": 0}``. Percentile intervals from the cluster bootstrap,
+    its replicates spread over ``n_jobs`` processes (the result does not depend on ``n_jobs``).
     """
     learner = resolve_learner(learner, "learner")
     alpha, n_boot, seed = check_alpha(alpha), check_n_boot(n_boot), check_seed(seed)
@@ -433,7 +440,7 @@ def ice_g_computation(
     replicates = None
     if n_boot:
         replicates = cluster_bootstrap(lambda r, w: _ice_means(panel, learner, policies, r, w), panel.codes,
-                                       n_boot, seed, desc="ICE g-computation bootstrap")
+                                       n_boot, seed, desc="ICE g-computation bootstrap", n_jobs=n_jobs)
     diagnostics = {"n_steps": panel.n_steps, "learner": describe_learner(learner), "design": panel.design.summary()}
     return _policy_effects("ICE g-computation", list(policies), values, panel, alpha, replicates=replicates,
                            diagnostics=diagnostics)
@@ -499,6 +506,7 @@ def ipw_regimes(
     n_boot: int = 200,
     seed: int = 0,
     alpha: float = 0.05,
+    n_jobs: int | None = 1,
 ) -> PolicyEffects:
     """Hajek IPW estimate of static regimes with cumulative stabilised (optionally truncated) weights.
 
@@ -508,7 +516,8 @@ def ipw_regimes(
     for variance (a capped weight belongs to a row whose history made the regime unlikely, and
     such rows are rarely typical), so neither is applied by default: report them as a
     sensitivity analysis. Intervals: cluster-bootstrap percentiles; every replicate refits the
-    propensity models and recomputes the cap.
+    propensity models and recomputes the cap (replicates on ``n_jobs`` processes; the result does
+    not depend on ``n_jobs``).
     """
     propensity_learner = logistic_learner(seed=seed) if propensity_learner is None else propensity_learner
     require_classifier(propensity_learner, "propensity_learner")
@@ -522,7 +531,7 @@ def ipw_regimes(
     replicates = None
     if n_boot:
         replicates = cluster_bootstrap(lambda r, w: _ipw_means(panel, propensity_learner, policies, r, w, options)[0],
-                                       panel.codes, n_boot, seed, desc="longitudinal IPW bootstrap")
+                                       panel.codes, n_boot, seed, desc="longitudinal IPW bootstrap", n_jobs=n_jobs)
     diagnostics = {"n_steps": panel.n_steps, "propensity_learner": describe_learner(propensity_learner),
                    "weights": weight_info, "design": panel.design.summary()}
     truncation = [f"truncated at the {truncation_quantile:g} quantile"] if truncation_quantile is not None else []
@@ -555,15 +564,16 @@ PseudoOutcome = Callable[[int, np.ndarray, dict[str, Any]], np.ndarray]
 
 def _backward_sequence(panel: _Panel, learner: Any, folds: np.ndarray, target_after: PseudoOutcome,
                        arms: Callable[[int, np.ndarray], dict[str, np.ndarray | None]],
-                       desc: str) -> dict[str, np.ndarray]:
+                       desc: str, n_jobs: int | None) -> dict[str, np.ndarray]:
     """Out-of-fold outcome-regression predictions m_s under named treatment values, (n, T) each.
 
     ``arms(s, rows)``: name -> A_s values to predict at (None: the observed A_s).
     ``target_after(s, rows, predictions)``: the regression target of step s for ``rows`` given
-    the predictions of later steps for the same rows (Y for the last step).
+    the predictions of later steps for the same rows (Y for the last step). Folds run on
+    ``n_jobs`` processes, each on its own (the result does not depend on ``n_jobs``).
     """
-    out: dict[str, np.ndarray] = {}
-    for k in progress(range(int(folds.max()) + 1), desc=desc):
+
+    def fold(k: int) -> dict[str, np.ndarray]:
         train, test = np.flatnonzero(folds != k), np.flatnonzero(folds == k)
         fitted: dict[str, np.ndarray] = {}
         held_out: dict[str, np.ndarray] = {}
@@ -574,8 +584,13 @@ def _backward_sequence(panel: _Panel, learner: Any, folds: np.ndarray, target_af
                 for name, treatment in arms(s, rows).items():
                     column = store.setdefault(name, np.full((len(rows), panel.n_steps), np.nan))
                     column[:, s] = predict_mean(model, panel.step_matrix(s, rows, treatment))
+        return held_out
+
+    out: dict[str, np.ndarray] = {}
+    n_folds = int(folds.max()) + 1
+    for k, held_out in enumerate(parallel_map(fold, range(n_folds), n_jobs, desc)):
         for name, values in held_out.items():
-            out.setdefault(name, np.full((panel.n, panel.n_steps), np.nan))[test] = values
+            out.setdefault(name, np.full((panel.n, panel.n_steps), np.nan))[folds == k] = values
     return out
 
 
@@ -600,6 +615,7 @@ def sdr_regimes(
     propensity_bounds: tuple[float, float] | None = (0.01, 0.99),
     seed: int = 0,
     alpha: float = 0.05,
+    n_jobs: int | None = 1,
 ) -> PolicyEffects:
     """Cross-fitted sequentially doubly robust estimator of static regimes (Luedtke et al. 2017).
 
@@ -608,7 +624,8 @@ def sdr_regimes(
     r_j = I(A_j = d_j) / P(A_j = d_j | H_j); the estimate is the mean of the same transformation
     from step 0, whose centred values are the efficient influence function (cluster-robust SE).
     Folds are grouped by cluster; propensities are clipped to ``propensity_bounds`` where
-    treatment is possible. No targeting step (TMLE) is applied.
+    treatment is possible. No targeting step (TMLE) is applied. Folds run on ``n_jobs`` processes
+    (the result does not depend on ``n_jobs``).
     """
     outcome_learner = resolve_learner(outcome_learner, "outcome_learner")
     propensity_learner = logistic_learner(seed=seed) if propensity_learner is None else propensity_learner
@@ -618,7 +635,7 @@ def sdr_regimes(
     panel = _panel_of(data)
     policies = _regimes(regimes, panel.n_steps)
     folds = grouped_folds(panel.codes, n_folds, seed)
-    pi = _cross_fitted_propensities(panel, propensity_learner, folds)
+    pi = _cross_fitted_propensities(panel, propensity_learner, folds, n_jobs)
     influence, diagnostics = [], {"n_steps": panel.n_steps, "n_folds": n_folds,
                                   "outcome_learner": describe_learner(outcome_learner),
                                   "propensity_learner": describe_learner(propensity_learner),
@@ -634,7 +651,7 @@ def sdr_regimes(
         def arms(s: int, rows: np.ndarray, regime: np.ndarray = regime) -> dict[str, np.ndarray | None]:
             return {"regime": _decisions(panel, regime, s, rows), "natural": None}
 
-        m = _backward_sequence(panel, outcome_learner, folds, target_after, arms, f"SDR sequence ({name})")
+        m = _backward_sequence(panel, outcome_learner, folds, target_after, arms, f"SDR sequence ({name})", n_jobs)
         influence.append(_sdr_transform(panel.y, ratios, m["regime"], m["natural"], 0))
         diagnostics[f"share_following_{name}"] = float(np.mean(np.all(ratios > 0, axis=1)))
     values = np.array([values.mean() for values in influence])
@@ -677,6 +694,7 @@ def incremental_effects(
     n_folds: int = 5,
     seed: int = 0,
     alpha: float = 0.05,
+    n_jobs: int | None = 1,
 ) -> PolicyEffects:
     """Effects of multiplying every step's odds of treatment by delta (Kennedy 2019).
 
@@ -685,7 +703,8 @@ def incremental_effects(
     of step s+1, R_{s+1} = sum_a m_{s+1}(a) q_{s+1}(a | H_{s+1}) (Y for the last step), fold by
     fold; propensities are cross-fitted; folds are grouped by cluster; normal intervals from the
     cluster-robust influence function. The intervention needs no positivity: it never moves a
-    propensity of 0 or 1 (treatment stays 0 where it is not possible).
+    propensity of 0 or 1 (treatment stays 0 where it is not possible). Folds run on ``n_jobs``
+    processes (the result does not depend on ``n_jobs``).
     """
     deltas = _check_deltas(deltas)
     outcome_learner = resolve_learner(outcome_learner, "outcome_learner")
@@ -694,7 +713,7 @@ def incremental_effects(
     alpha, seed, n_folds = check_alpha(alpha), check_seed(seed), check_int(n_folds, "n_folds", 2)
     panel = _panel_of(data)
     folds = grouped_folds(panel.codes, n_folds, seed)
-    pi = _cross_fitted_propensities(panel, propensity_learner, folds)
+    pi = _cross_fitted_propensities(panel, propensity_learner, folds, n_jobs)
     influence = []
     for delta in deltas:
         def policy_value(s: int, rows: np.ndarray, fitted: dict[str, Any], delta: float = delta) -> np.ndarray:
@@ -708,7 +727,7 @@ def incremental_effects(
             return {"treated": np.ones(len(rows)), "untreated": np.zeros(len(rows))}
 
         m = _backward_sequence(panel, outcome_learner, folds, target_after, arms,
-                               f"incremental sequence (delta={delta:g})")
+                               f"incremental sequence (delta={delta:g})", n_jobs)
         value = _incremental_value(delta, pi, m["treated"], m["untreated"])
         influence.append(_incremental_influence(delta, panel.y, panel.a, pi, value))
     influence.append(panel.y.copy())  # delta = 1: the natural course

@@ -130,7 +130,7 @@ def load_panel(context: StudyContext) -> RegimePanel:
 
 def run_study(context: StudyContext) -> dict[str, pd.DataFrame]:
     settings = context.settings
-    seed, n_folds = settings.seed, settings.n_folds
+    seed, n_folds, jobs = settings.seed, settings.n_folds, settings.jobs
     n_boot = min(settings.n_boot, MAX_BOOT)
     models = learners(seed)
     timings: dict[str, float] = {}
@@ -140,20 +140,21 @@ def run_study(context: StudyContext) -> dict[str, pd.DataFrame]:
     fits: dict[str, lg.PolicyEffects] = {}
     with stage("long_term_regime: ICE g-computation", timings):
         fits["ice_gcomp_linear"] = lg.ice_g_computation(panel.data, learner=models["outcome"], n_boot=n_boot,
-                                                        seed=seed)
+                                                        seed=seed, n_jobs=jobs)
     with stage("long_term_regime: IPW", timings):
         fits["ipw_stabilised"] = lg.ipw_regimes(panel.data, propensity_learner=models["propensity"],
                                                 propensity_bounds=PROPENSITY_BOUNDS,
-                                                truncation_quantile=IPW_TRUNCATION_QUANTILE, n_boot=n_boot, seed=seed)
+                                                truncation_quantile=IPW_TRUNCATION_QUANTILE, n_boot=n_boot, seed=seed,
+                                                n_jobs=jobs)
     with stage("long_term_regime: SDR (cross-fitted)", timings):
         fits["sdr"] = lg.sdr_regimes(panel.data, outcome_learner=models["outcome"],
                                      propensity_learner=models["propensity"], n_folds=n_folds,
-                                     propensity_bounds=PROPENSITY_BOUNDS, seed=seed)
+                                     propensity_bounds=PROPENSITY_BOUNDS, seed=seed, n_jobs=jobs)
     with stage("long_term_regime: incremental effects", timings):
         fits["incremental"] = lg.incremental_effects(panel.data, deltas=INCREMENTAL_DELTAS,
                                                      outcome_learner=models["outcome"],
                                                      propensity_learner=models["propensity"], n_folds=n_folds,
-                                                     seed=seed)
+                                                     seed=seed, n_jobs=jobs)
     table = effect_table(fits, panel.k_days, context, n_boot)
     timings["total"] = time.perf_counter() - started
     log(f"long_term_regime: done in {timings['total']:.1f}s")
