@@ -118,7 +118,7 @@ def _child_stage(stage_name: str, workspace: Path, scale: str, seed: int, n_boot
     if stage_name == "simulate":
         from kuairec_causal.simulate.release import simulate_release
 
-        simulate_release(scale, seed, space.release)
+        simulate_release(scale, seed, space.release, jobs=jobs)
     elif stage_name == "ingest":
         manifest = ingest_release(space.release / "KuaiRec_synthetic.zip", paths.raw_dir)
         info["rows"] = manifest["rows"][matrix]

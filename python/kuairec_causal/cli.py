@@ -26,7 +26,7 @@ def _settings(args: argparse.Namespace):
 def _simulate(args: argparse.Namespace) -> int:
     from kuairec_causal.simulate.release import simulate_release
 
-    release = simulate_release(args.scale, args.seed, Path(args.out), null_effects=args.null_effects)
+    release = simulate_release(args.scale, args.seed, Path(args.out), null_effects=args.null_effects, jobs=args.jobs)
     print(f"archive: {release.archive}\ntruth:   {release.truth}")
     return 0
 
@@ -159,18 +159,18 @@ def _bench_stages(text: str) -> tuple[str, ...]:
     return stages
 
 
-def _add_jobs_option(command: argparse.ArgumentParser) -> None:
+def _add_jobs_option(command: argparse.ArgumentParser, used_by: str = "the estimator stage") -> None:
     from kuairec_causal.estimators import available_cores
 
     command.add_argument("--jobs", type=_positive_int, default=available_cores(),
-                         help="worker processes of the estimator stage (default: the cores available, "
+                         help=f"worker processes of {used_by} (default: the cores available, "
                               f"{available_cores()} here); the results do not depend on it")
 
 
-def _add_estimation_options(command: argparse.ArgumentParser) -> None:
+def _add_estimation_options(command: argparse.ArgumentParser, jobs_used_by: str = "the estimator stage") -> None:
     command.add_argument("--n-boot", type=int, default=200, help="user-cluster bootstrap replicates (default 200)")
     command.add_argument("--folds", type=int, default=5, help="cross-fitting folds, grouped by user (default 5)")
-    _add_jobs_option(command)
+    _add_jobs_option(command, jobs_used_by)
 
 
 def _add_target_option(command: argparse.ArgumentParser) -> None:
@@ -193,6 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--seed", type=int, default=20200705)
     simulate.add_argument("--out", required=True, help="directory to write (replaced atomically)")
     simulate.add_argument("--null-effects", action="store_true", help="same confounding, every effect zero")
+    _add_jobs_option(simulate, "the simulator, at most 2: one per world")
     simulate.set_defaults(handler=_simulate)
 
     ingest = commands.add_parser("ingest", help="load a KuaiRec archive (outer zip, inner KuaiRec.zip or data folder)")
@@ -231,7 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--matrix", **matrix)
     _add_target_option(run)
     run.add_argument("--fresh", action="store_true", help="recompute every stage, even if up to date")
-    _add_estimation_options(run)
+    _add_estimation_options(run, "the simulator (its two worlds) and the estimator stage")
     run.set_defaults(handler=_run)
 
     docs = commands.add_parser("docs", help="dbt docs generate (lineage from sources to effect tables)")
@@ -246,7 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--stages", type=_bench_stages,
                        help="comma-separated subset of simulate,ingest,build,pandas_panel,duckdb_panel,"
                        "long_term,mediation,report (and doubleml_irm, the reference fit: pip install '.[bench]')")
-    _add_jobs_option(bench)
+    _add_jobs_option(bench, "the simulate stage (its two worlds) and the estimator stages")
     bench.set_defaults(handler=_bench)
     return parser
 

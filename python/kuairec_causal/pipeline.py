@@ -139,7 +139,7 @@ def ensure_data(paths: Paths, options: RunOptions, state: RunState, timings: dic
             from kuairec_causal.simulate.release import simulate_release
 
             if options.fresh or not archive.is_file() or not state.up_to_date("simulation", fingerprint):
-                simulate_release(options.scale, options.seed, release_dir)
+                simulate_release(options.scale, options.seed, release_dir, jobs=options.settings.jobs)
                 state.record("simulation", fingerprint)
             ingest_release(archive, paths.raw_dir)
 

@@ -17,9 +17,26 @@ from tqdm.auto import tqdm
 
 T = TypeVar("T")
 
+PROGRESS_ENV = "KUAIREC_PROGRESS"  # "0" turns the bars off
+
 
 def bars_enabled() -> bool:
-    return os.environ.get("KUAIREC_PROGRESS", "1") not in {"0", "false", "no"}
+    return os.environ.get(PROGRESS_ENV, "1") not in {"0", "false", "no"}
+
+
+@contextmanager
+def bars_off() -> Iterator[None]:
+    """No bars inside the block (the setting is restored after it): for tasks that run side by
+    side in worker processes, whose bars would be drawn over each other's on one line."""
+    previous = os.environ.get(PROGRESS_ENV)
+    os.environ[PROGRESS_ENV] = "0"
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ[PROGRESS_ENV]
+        else:
+            os.environ[PROGRESS_ENV] = previous
 
 
 def _bar_options(desc: str, total: int | None, leave: bool) -> dict:

@@ -44,21 +44,26 @@ def check_jobs(n_jobs: object) -> int:
 
 
 def parallel_map(function: Callable[[T], R], tasks: Iterable[T], n_jobs: int | None = 1,
-                 desc: str = "parallel tasks") -> list[R]:
+                 desc: str | None = "parallel tasks") -> list[R]:
     """``[function(task) for task in tasks]``, the tasks spread over ``n_jobs`` processes.
 
     ``function`` and the tasks must be picklable (cloudpickle: closures are fine) when
-    ``n_jobs`` > 1. With one process (or one task) everything runs here, in order.
+    ``n_jobs`` > 1. With one process (or one task) everything runs here, in order. ``desc`` labels
+    the progress bar over the tasks; None draws none (tasks that print their own stage lines).
     """
     tasks = list(tasks)
     jobs = min(check_jobs(n_jobs), len(tasks))
     if jobs <= 1:
-        return [function(task) for task in progress(tasks, desc=desc, total=len(tasks))]
+        return [function(task) for task in _with_bar(tasks, desc, len(tasks))]
     from joblib import Parallel, delayed, parallel_config
 
     with parallel_config(backend="loky", inner_max_num_threads=1):
         results = Parallel(n_jobs=jobs, return_as="generator")(delayed(function)(task) for task in tasks)
-        return list(progress(results, desc=desc, total=len(tasks)))
+        return list(_with_bar(results, desc, len(tasks)))
+
+
+def _with_bar(items: Iterable[T], desc: str | None, total: int) -> Iterable[T]:
+    return items if desc is None else progress(items, desc=desc, total=total)
 
 
 def chunks(n_items: int, n_chunks: int) -> list[range]:

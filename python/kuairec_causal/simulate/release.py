@@ -5,20 +5,24 @@
 - ``KuaiRec_synthetic.zip``: the nested archive in the real layout;
 - ``ground_truth.json``: true effects for both studies and both interaction matrices, the
   warehouse definitions (dbt vars) they assume, naive differences and diagnostics.
+
+The two worlds (small and big matrix) share only the read-only catalogue and draw their random
+numbers from streams named after the world, so with ``jobs`` >= 2 they run in two processes at
+once; the release is byte-identical whatever ``jobs`` is.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from kuairec_causal.atomic import replaced_directory
-from kuairec_causal.progress import stage
+from kuairec_causal.progress import bars_off, stage
 from kuairec_causal.raw_schema import RAW_TABLES_BY_NAME
 from kuairec_causal.simulate.archive import (
     build_nested_archive,
@@ -131,7 +135,80 @@ def _write_loose_csvs(con, catalog: Catalog, scratch: Path, data_files: dict[str
     return loose
 
 
-def simulate_release(scale_name: str, seed: int, out: Path, null_effects: bool = False) -> Release:
+@dataclass(frozen=True)
+class _WorldTask:
+    """What one world needs; picklable, so that it can run in a worker process."""
+
+    config: WorldConfig
+    scale: Scale
+    catalog: Catalog
+    params: CausalParams
+    definitions: Definitions
+    seed: int
+    scratch: Path
+
+
+@dataclass(frozen=True)
+class _WorldOutput:
+    csv: Path  # the interaction matrix, written to the scratch folder
+    matrix: dict  # this world's entry of ground_truth.json's "matrices"
+    planted: pd.DataFrame
+
+
+def _simulate_world(task: _WorldTask) -> _WorldOutput:
+    """Simulate one world, write its interaction CSV and compute its truth."""
+    config, scale, definitions = task.config, task.scale, task.definitions
+    with stage(f"simulate {scale.name}: {config.name}"):
+        world = _world(config, scale, task.catalog, task.params, definitions, task.seed)
+        run = run_observed(world)
+        timed, realised_play = world_rows(world, run.results)
+        rows = add_quirks(world, timed, run.final_state.head_pointer)
+        del timed
+        path = task.scratch / f"{config.name}.csv"
+        con = csv_connection()  # one per world: DuckDB connections do not cross processes
+        write_frame_csv(con, rows, path, interaction_select(config.date_as_float))
+        con.close()
+        quirks = _quirk_counts(rows)
+        del rows
+        planted = _planted_frame(world, run, realised_play)
+    with stage(f"simulate {scale.name}: truth for {config.name}"):
+        truth = compute_truth(world, run, realised_play)
+    with stage(f"simulate {scale.name}: regime truth for {config.name}"):
+        truth[REGIME_STUDY] = compute_regime_truth(world, run)
+    matrix = {"warehouse_vars": definitions.warehouse_vars(config.name), "users": world.n_users,
+              "videos": len(world.video_ids), "quirks": quirks, **truth}
+    return _WorldOutput(path, matrix, planted)
+
+
+def _simulate_world_quietly(task: _WorldTask) -> _WorldOutput:
+    """A world in a worker process, without the progress bars that two processes would draw over
+    each other on one line (stage lines, written whole, still show)."""
+    with bars_off():
+        return _simulate_world(task)
+
+
+def _simulate_worlds(tasks: list[_WorldTask], jobs: int) -> list[_WorldOutput]:
+    """Every world, in task order; with ``jobs`` >= 2 on that many processes at once."""
+    jobs = min(jobs, len(tasks))
+    if jobs <= 1:
+        return [_simulate_world(task) for task in tasks]
+    # Imported here: the estimators package is slow to import and only the parent needs it.
+    from kuairec_causal.estimators._parallel import parallel_map
+
+    with stage(f"simulate {tasks[0].scale.name}: {len(tasks)} worlds on {jobs} processes"):
+        return parallel_map(_simulate_world_quietly, tasks, jobs, desc=None)
+
+
+def _world_catalog(catalog: Catalog) -> Catalog:
+    """The catalogue as the worlds see it: they read only users and videos, so the large daily
+    item table (and captions, social network) are not copied to every worker."""
+    empty = pd.DataFrame()
+    return replace(catalog, item_daily=empty, captions=empty, social=empty)
+
+
+def simulate_release(scale_name: str, seed: int, out: Path, null_effects: bool = False, jobs: int = 1) -> Release:
+    """Write the release into ``out``; ``jobs`` >= 2 simulates the two worlds in parallel (the
+    output does not depend on it)."""
     scale = get_scale(scale_name)
     definitions = Definitions()
     params = CausalParams().as_null() if null_effects else CausalParams()
@@ -143,37 +220,17 @@ def simulate_release(scale_name: str, seed: int, out: Path, null_effects: bool =
         with stage(f"simulate {scale.name}: catalogue"):
             catalog = build_catalog(scale, seed, definitions.long_tail_quantile)
             data_files = _write_catalog_csvs(con, catalog, scratch)
-        matrices, planted = {}, []
-        for config in world_configs(scale):
-            with stage(f"simulate {scale.name}: {config.name}"):
-                world = _world(config, scale, catalog, params, definitions, seed)
-                run = run_observed(world)
-                timed, realised_play = world_rows(world, run.results)
-                rows = add_quirks(world, timed, run.final_state.head_pointer)
-                del timed
-                path = scratch / f"{config.name}.csv"
-                write_frame_csv(con, rows, path, interaction_select(config.date_as_float))
-                data_files[path.name] = path
-                quirks = _quirk_counts(rows)
-                del rows
-                planted.append(_planted_frame(world, run, realised_play))
-            with stage(f"simulate {scale.name}: truth for {config.name}"):
-                truth = compute_truth(world, run, realised_play)
-            with stage(f"simulate {scale.name}: regime truth for {config.name}"):
-                truth[REGIME_STUDY] = compute_regime_truth(world, run)
-            matrices[config.name] = {
-                "warehouse_vars": definitions.warehouse_vars(config.name),
-                "users": world.n_users,
-                "videos": len(world.video_ids),
-                "quirks": quirks,
-                **truth,
-            }
-            del world, run
+        tasks = [_WorldTask(config, scale, _world_catalog(catalog), params, definitions, seed, scratch)
+                 for config in world_configs(scale)]
+        outputs = _simulate_worlds(tasks, jobs)
+        data_files.update({output.csv.name: output.csv for output in outputs})
+        matrices = {task.config.name: output.matrix for task, output in zip(tasks, outputs)}
         with stage(f"simulate {scale.name}: archive"):
             loose = _write_loose_csvs(con, catalog, scratch, data_files)
             archive = staging / ARCHIVE_NAME
             build_nested_archive(data_files, loose, archive, scratch)
-        planted_frame = pd.concat(planted, ignore_index=True)
+        planted_frame = pd.concat([output.planted for output in outputs], ignore_index=True)
+        del outputs
         con.register("planted", planted_frame)
         con.execute(f"COPY (SELECT * FROM planted) TO '{staging / PLANTED_NAME}' (FORMAT parquet)")
         con.close()
