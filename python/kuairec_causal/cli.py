@@ -160,7 +160,7 @@ def _bench_stages(text: str) -> tuple[str, ...]:
 
 
 def _add_jobs_option(command: argparse.ArgumentParser, used_by: str = "the estimator stage") -> None:
-    from kuairec_causal.estimators import available_cores
+    from kuairec_causal.cores import available_cores
 
     command.add_argument("--jobs", type=_positive_int, default=available_cores(),
                          help=f"worker processes of {used_by} (default: the cores available, "

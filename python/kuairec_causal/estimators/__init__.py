@@ -37,7 +37,9 @@ Example::
     print(est.mediation_rho_sensitivity(df, "treated", "engaged", "outcome", covariates=["x"]).rho_at_zero)
 """
 
-from ._parallel import available_cores, parallel_map
+from kuairec_causal.cores import available_cores
+
+from ._parallel import parallel_map
 from .aipw import AIPWResult, ModeratorResult, aipw, aipw_outcomes, clustered_mean, effect_moderators, segment_effects
 from .balance import balance_matrix, balance_summary, balance_table
 from .bootstrap import (

@@ -10,10 +10,10 @@ Large numpy arrays reach the workers as read-only memory maps rather than copies
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar, cast
 
+from kuairec_causal.cores import available_cores
 from kuairec_causal.errors import ParameterError
 from kuairec_causal.progress import progress
 
@@ -24,14 +24,6 @@ R = TypeVar("R")
 # dataset): built once per worker, keyed by a token the caller draws once per call.
 _WORKER_CACHE: dict[str, Any] = {}
 _WORKER_CACHE_SIZE = 4
-
-
-def available_cores() -> int:
-    """Cores this process may run on (the CPU affinity mask where the platform has one)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - macOS / Windows
-        return os.cpu_count() or 1
 
 
 def check_jobs(n_jobs: object) -> int:
