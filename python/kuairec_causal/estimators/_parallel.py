@@ -15,7 +15,7 @@ from typing import Any, TypeVar, cast
 
 from kuairec_causal.cores import available_cores
 from kuairec_causal.errors import ParameterError
-from kuairec_causal.progress import progress
+from kuairec_causal.progress import bars_off, progress
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -50,8 +50,16 @@ def parallel_map(function: Callable[[T], R], tasks: Iterable[T], n_jobs: int | N
     from joblib import Parallel, delayed, parallel_config
 
     with parallel_config(backend="loky", inner_max_num_threads=1):
-        results = Parallel(n_jobs=jobs, return_as="generator")(delayed(function)(task) for task in tasks)
+        results = Parallel(n_jobs=jobs, return_as="generator")(
+            delayed(_without_bars)(function, task) for task in tasks)
         return list(_with_bar(results, desc, len(tasks)))
+
+
+def _without_bars(function: Callable[[T], R], task: T) -> R:
+    """A task in a worker process draws no progress bars of its own: processes running side by
+    side would draw them over each other on one line (the parent's bar counts the tasks)."""
+    with bars_off():
+        return function(task)
 
 
 def _with_bar(items: Iterable[T], desc: str | None, total: int) -> Iterable[T]:

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from kuairec_causal.atomic import replaced_directory
-from kuairec_causal.progress import bars_off, stage
+from kuairec_causal.progress import stage
 from kuairec_causal.raw_schema import RAW_TABLES_BY_NAME
 from kuairec_causal.simulate.archive import (
     build_nested_archive,
@@ -180,13 +180,6 @@ def _simulate_world(task: _WorldTask) -> _WorldOutput:
     return _WorldOutput(path, matrix, planted)
 
 
-def _simulate_world_quietly(task: _WorldTask) -> _WorldOutput:
-    """A world in a worker process, without the progress bars that two processes would draw over
-    each other on one line (stage lines, written whole, still show)."""
-    with bars_off():
-        return _simulate_world(task)
-
-
 def _simulate_worlds(tasks: list[_WorldTask], jobs: int) -> list[_WorldOutput]:
     """Every world, in task order; with ``jobs`` >= 2 on that many processes at once."""
     jobs = min(jobs, len(tasks))
@@ -196,7 +189,7 @@ def _simulate_worlds(tasks: list[_WorldTask], jobs: int) -> list[_WorldOutput]:
     from kuairec_causal.estimators._parallel import parallel_map
 
     with stage(f"simulate {tasks[0].scale.name}: {len(tasks)} worlds on {jobs} processes"):
-        return parallel_map(_simulate_world_quietly, tasks, jobs, desc=None)
+        return parallel_map(_simulate_world, tasks, jobs, desc=None)  # workers draw no bars
 
 
 def _world_catalog(catalog: Catalog) -> Catalog:
