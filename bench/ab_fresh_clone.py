@@ -44,7 +44,7 @@ def _timed_make(revision: str, target: str, name: str) -> dict:
         if done.returncode:
             raise SystemExit(f"{name}: make {target} failed (exit {done.returncode}): {done.stderr.strip()[-300:]}")
     lines = ESCAPE.sub("", done.stdout + done.stderr).replace("\r", "\n").splitlines()
-    stages = {m[1]: float(m[2]) for m in map(STAGE_LINE.match, lines) if m}
+    stages = {m[1]: float(m[2]) for m in (STAGE_LINE.match(line.strip()) for line in lines) if m}
     if stages:
         stages["installation"] = seconds - sum(stages.values())
     print(f"{name}: {seconds:.1f} s", flush=True)
