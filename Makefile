@@ -12,7 +12,7 @@ SEED ?= 20200705
 # What `make run` needs (the package and its dependencies), then the test and lint tools and the
 # Spark adapter on top (`make setup`, `make test`, `make lint`). The packages are installed by uv
 # (from PyPI, into the venv): the same requirements as pip resolves, installed in about a third
-# of pip's time on a fresh machine (13 s against 49 s: bench/ab_install.py, bench/results/).
+# of pip's time on a fresh machine (13 s against 57 s: bench/ab_fresh_clone.py, bench/results/).
 UV := $(BIN)/uv pip install --quiet --python $(BIN)/python
 
 $(VENV)/.installed: pyproject.toml

@@ -76,7 +76,7 @@ def main() -> None:
         "machine": machine(), "runs": runs, "medians": {name: _medians(r) for name, r in runs.items()},
         "ratio_B_over_A": _paired_ratio([r["seconds"] for r in runs["B"]], [r["seconds"] for r in runs["A"]]),
     }
-    slug = args.target.replace("/", "-").strip(".-")
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", args.target).strip("-")
     out = ROOT / "bench" / "results" / f"{result['date']}-{slug}-ab.json"
     out.write_text(json.dumps(result, indent=2) + "\n")
     medians = result["medians"]
