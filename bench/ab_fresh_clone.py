@@ -18,6 +18,7 @@ import os
 import re
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from datetime import date
@@ -42,7 +43,9 @@ def _timed_make(revision: str, target: str, name: str) -> dict:
                               capture_output=True, text=True)
         seconds = time.perf_counter() - start
         if done.returncode:
-            raise SystemExit(f"{name}: make {target} failed (exit {done.returncode}): {done.stderr.strip()[-300:]}")
+            tail = " ".join(done.stderr.strip().splitlines()[-1:]) or "no output"
+            raise SystemExit(f"ab_fresh_clone: {name} ({revision}): make {target} failed "
+                             f"(exit {done.returncode}): {tail}")
     lines = ESCAPE.sub("", done.stdout + done.stderr).replace("\r", "\n").splitlines()
     stages = {m[1]: float(m[2]) for m in (STAGE_LINE.match(line.strip()) for line in lines) if m}
     if stages:
@@ -57,21 +60,39 @@ def _medians(runs: list[dict]) -> dict:
             "stages": {n: statistics.median(r["stages"][n] for r in runs) for n in names}}
 
 
+def _revision(name: str) -> str:
+    """The short commit id of ``name``; empty if this repository has no such commit."""
+    found = subprocess.run(["git", "rev-parse", "--verify", "--quiet", "--short", f"{name}^{{commit}}"], cwd=ROOT,
+                           capture_output=True, text=True)
+    return found.stdout.strip()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", required=True, help="revision A (B is this checkout's HEAD)")
     parser.add_argument("--target", default="run", help="make target (default: run)")
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
-    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, check=True, capture_output=True,
-                          text=True).stdout.strip()
+    base, head = _revision(args.base), _revision("HEAD")
+    if not base:
+        parser.error(f"--base: no commit named {args.base!r} in {ROOT}")
+    if args.rounds < 1:
+        parser.error(f"--rounds: must be at least 1; got {args.rounds}")
+    try:
+        _compare(args, base, head)
+    except KeyboardInterrupt:
+        print("ab_fresh_clone: interrupted (no result written)", file=sys.stderr)
+        raise SystemExit(130) from None
+
+
+def _compare(args: argparse.Namespace, base: str, head: str) -> None:
     runs: dict[str, list[dict]] = {"A": [], "B": []}
     for round_ in range(args.rounds):
         order = ("A", "B") if round_ % 2 == 0 else ("B", "A")
         for name in order:
-            runs[name].append(_timed_make(args.base if name == "A" else head, args.target, name))
+            runs[name].append(_timed_make(base if name == "A" else head, args.target, name))
     result = {
-        "date": date.today().isoformat(), "target": args.target, "A": args.base, "B": head,
+        "date": date.today().isoformat(), "target": args.target, "A": base, "B": head,
         "rounds": args.rounds, "order": "A B, B A, ...", "note": "fresh clone per run, download caches off",
         "machine": machine(), "runs": runs, "medians": {name: _medians(r) for name, r in runs.items()},
         "ratio_B_over_A": _paired_ratio([r["seconds"] for r in runs["B"]], [r["seconds"] for r in runs["A"]]),
