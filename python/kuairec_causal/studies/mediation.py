@@ -117,7 +117,8 @@ def run_study(context: StudyContext) -> dict[str, pd.DataFrame]:
         tables["mediation_pathway_correlations"] = diagnostics.pathway_correlations(panel)
 
     with step("decomposition", f"g-formula decomposition ({len(spec.OUTCOMES)} outcomes x {n_boot} replicates)"):
-        decomposition, fits = estimates.decomposition(panel, columns, cde_values, n_boot, seed, truth, registered)
+        decomposition, fits = estimates.decomposition(panel, columns, cde_values, n_boot, seed, truth, registered,
+                                                         jobs=jobs)
         tables["mediation_effect_decomposition"] = decomposition
 
     with step("sem_paths", f"path model ({n_boot} replicates)"):

@@ -61,23 +61,28 @@ def linear_learners(panel: pd.DataFrame, modifiers, numeric, categorical,
 
 def decomposition(panel: pd.DataFrame, columns: spec.Columns, cde_values: tuple[float, ...], n_boot: int,
                   seed: int, truth: TruthLookup, registry: pd.DataFrame | None,
-                  modifiers: tuple[str, ...] | None = None) -> tuple[pd.DataFrame, dict]:
+                  modifiers: tuple[str, ...] | None = None, jobs: int = 1) -> tuple[pd.DataFrame, dict]:
     """Linear g-formula (least-squares mediator model; outcome model with A*M) for every outcome
-    (``modifiers``: the slope modifiers W, default the study's)."""
-    rows, fits = [], {}
+    (``modifiers``: the slope modifiers W, default the study's); the outcomes are independent fits,
+    spread over ``jobs`` processes (same seed, same numbers)."""
+    rows = []
     registry_names = {} if registry is None else dict(zip(registry["symbol"], registry["estimand"]))
     modifiers = columns.slope_modifiers if modifiers is None else modifiers
     mediator_learner, outcome_learner = linear_learners(panel, modifiers, columns.numeric, columns.categorical)
     specification = (f"least squares: M ~ A + X + A x W; Y ~ A + M + A*M + X + (A + M) x W; W = {len(modifiers)} "
                      "calendar/history covariates" if modifiers else
                      "least squares: M ~ A + X; Y ~ A + M + A*M + X")
-    for order, outcome in enumerate(spec.OUTCOMES):
-        result = est.mediation_gformula(
+
+    def fit(outcome: str) -> est.EffectSet:
+        return est.mediation_gformula(
             panel, spec.TREATMENT, spec.MEDIATOR, outcome, covariates=columns.numeric,
             categorical=columns.categorical, cluster=spec.CLUSTER, mediator_learner=mediator_learner,
             outcome_learner=outcome_learner,
             interaction=True, cde_values=list(cde_values), n_boot=n_boot, seed=seed)
-        fits[outcome] = result
+
+    fits = dict(zip(spec.OUTCOMES, est.parallel_map(fit, spec.OUTCOMES, jobs, desc=None)))
+    for order, outcome in enumerate(spec.OUTCOMES):
+        result = fits[outcome]
         cde_keys = [k for k in result.effects if k.startswith("CDE(")]
         library = {"CDE_low": cde_keys[0], "CDE_high": cde_keys[1]}
         truth_outcome = spec.TRUTH_OUTCOME[outcome]
