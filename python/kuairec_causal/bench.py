@@ -144,7 +144,7 @@ def _child_stage(stage_name: str, workspace: Path, scale: str, seed: int, n_boot
     elif stage_name == "report":
         from kuairec_causal.report import build_report
 
-        build_report(paths, space.root / "report")
+        build_report(paths, space.root / "report", jobs)
     else:
         raise KuaiRecError(f"unknown stage '{stage_name}'")
     info["seconds"] = time.perf_counter() - start

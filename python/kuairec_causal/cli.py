@@ -92,7 +92,7 @@ def _report(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else paths.reports_dir / "latest"
     check_report_inputs(paths)  # effect tables present, tested, of the marts' build
     with stage("report"):
-        build_report(paths, out)
+        build_report(paths, out, args.jobs)
     print(f"report: {out / 'report.html'}")
     return 0
 
@@ -221,6 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report",
                                  help="figures, tables, final_summary.md and report.html from the effect tables")
     report.add_argument("--out", help="report folder (default reports/latest)")
+    _add_jobs_option(report, "the report (figures and table files)")
     report.set_defaults(handler=_report)
 
     run = commands.add_parser("run", help="the main job: data -> dbt build -> every study -> report")
@@ -232,7 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--matrix", **matrix)
     _add_target_option(run)
     run.add_argument("--fresh", action="store_true", help="recompute every stage, even if up to date")
-    _add_estimation_options(run, "the simulator (its two worlds) and the estimator stage")
+    _add_estimation_options(run, "the simulator (its two worlds), the estimator stage and the report")
     run.set_defaults(handler=_run)
 
     docs = commands.add_parser("docs", help="dbt docs generate (lineage from sources to effect tables)")
@@ -247,7 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--stages", type=_bench_stages,
                        help="comma-separated subset of simulate,ingest,build,pandas_panel,duckdb_panel,"
                        "long_term,mediation,report (and doubleml_irm, the reference fit: pip install '.[bench]')")
-    _add_jobs_option(bench, "the simulate stage (its two worlds) and the estimator stages")
+    _add_jobs_option(bench, "the simulate stage (its two worlds), the estimator stages and the report")
     bench.set_defaults(handler=_bench)
     return parser
 

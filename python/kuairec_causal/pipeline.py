@@ -262,7 +262,7 @@ def run_pipeline(options: RunOptions) -> dict:
 
         def report() -> None:
             check_report_inputs(paths, options.studies)
-            build_report(paths, report_dir)
+            build_report(paths, report_dir, options.settings.jobs)
 
         _stage(state, "report", report_fp, options.fresh or not (report_dir / "report.html").is_file(), timings, report)
     timings["total"] = time.perf_counter() - started

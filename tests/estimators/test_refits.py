@@ -186,6 +186,10 @@ def test_results_do_not_depend_on_the_number_of_processes():
             "msm": ipw_msm_family(df, "a", ["y"], {"sw": WeightSpec()}, ["x"], cluster="g",
                                   propensity_learner=lightgbm_classifier(seed=1, n_estimators=10), n_boot=6, seed=2,
                                   n_jobs=jobs).effects,
+            # Newton refits on moment sums, 3 blocks of replicates spread over the processes
+            "msm_logistic": ipw_msm_family(df, "a", ["y", "y2"], {"sw": WeightSpec(), "unweighted": None}, ["x"],
+                                           cluster="g", propensity_learner="logistic", n_boot=60, seed=2,
+                                           n_jobs=jobs).effects,
         }
         med = mediated(n=600, n_clusters=40, seed=7)
         runs[jobs]["mediation_mc"] = mediation_gformula(med, "a", "m", "y", ["x"], cluster="g",
@@ -195,6 +199,6 @@ def test_results_do_not_depend_on_the_number_of_processes():
                                                              mediator_learner=small_gbm, outcome_learner=small_gbm,
                                                              n_mc=3, n_folds=3, n_boot=10, seed=3, n_jobs=jobs)
     _same(runs[1]["gcomp"], runs[2]["gcomp"])
-    for name in ("aipw", "msm", "mediation_mc", "crossfit"):
+    for name in ("aipw", "msm", "msm_logistic", "mediation_mc", "crossfit"):
         _same(runs[1][name], runs[2][name])
     pd.testing.assert_frame_equal(runs[1]["crossfit"]["y"].row_effects, runs[2]["crossfit"]["y"].row_effects)

@@ -255,3 +255,18 @@ def test_the_report_reads_marts_and_effect_tables_and_never_writes(report_wareho
     monkeypatch.setattr(build, "FIGURES", FIGURES[:2])
     build.build_report(paths, tmp_path / "report")
     assert hashlib.sha256(paths.duckdb_path.read_bytes()).hexdigest() == digest
+
+
+def test_same_files_on_one_or_two_processes(report_warehouse, tmp_path):
+    """Plumbing: the figures and table files written by two processes are the bytes one process
+    writes (the page differs only in its build time)."""
+    import kuairec_causal.report.build as build
+
+    one = build.build_report(report_warehouse, tmp_path / "one", jobs=1)
+    two = build.build_report(report_warehouse, tmp_path / "two", jobs=2)
+    files = sorted(p.relative_to(one) for p in one.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(two) for p in two.rglob("*") if p.is_file())
+    built = re.compile(rb"built \d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
+    for name in files:
+        first, second = (built.sub(b"built", (folder / name).read_bytes()) for folder in (one, two))
+        assert first == second, name

@@ -38,8 +38,8 @@ Example::
 """
 
 from kuairec_causal.cores import available_cores
+from kuairec_causal.parallel import parallel_map
 
-from ._parallel import parallel_map
 from .aipw import AIPWResult, ModeratorResult, aipw, aipw_outcomes, clustered_mean, effect_moderators, segment_effects
 from .balance import balance_matrix, balance_summary, balance_table
 from .bootstrap import (

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ._parallel import worker_cached
+from kuairec_causal.parallel import worker_cached
 
 _SKLEARN_ONLY = ("n_estimators", "importance_type", "class_weight")
 

@@ -32,6 +32,7 @@ import pandas as pd
 from scipy import stats
 
 from kuairec_causal.errors import ParameterError
+from kuairec_causal.parallel import parallel_map
 
 from ._checks import (
     as_names,
@@ -48,7 +49,6 @@ from ._checks import (
 )
 from ._data import CausalData, prepare
 from ._fitting import OutcomeModel, RowFitter
-from ._parallel import parallel_map
 from ._threads import single_threaded
 from .bootstrap import bootstrap_std, bootstrap_weighted_means, cluster_sums, percentile_interval
 from .crossfit import classification_metrics, grouped_folds, nuisance_table, regression_metrics

@@ -22,9 +22,9 @@ import numpy as np
 from scipy import sparse
 
 from kuairec_causal.errors import ParameterError
+from kuairec_causal.parallel import flatten, parallel_map, task_chunks
 
 from ._checks import check_alpha, check_int, check_n_boot, check_seed, factorize
-from ._parallel import flatten, parallel_map, task_chunks
 from ._threads import single_threaded
 
 # (rows, multiplicities) or, with replicate_seed, (rows, multiplicities, generator)

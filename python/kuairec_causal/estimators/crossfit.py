@@ -11,9 +11,9 @@ from sklearn.metrics import brier_score_loss, log_loss, mean_absolute_error, mea
 from sklearn.model_selection import GroupKFold
 
 from kuairec_causal.errors import ParameterError
+from kuairec_causal.parallel import parallel_map
 
 from ._checks import check_int, check_seed
-from ._parallel import parallel_map
 from .learners import fit_learner, predict_mean
 
 

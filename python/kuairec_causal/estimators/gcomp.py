@@ -16,11 +16,12 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
+from kuairec_causal.parallel import parallel_map
+
 from ._checks import check_alpha, check_choice, check_estimand, check_int, check_n_boot, check_seed, target_indicator
 from ._data import CausalData, prepare, weighted_mean
 from ._fitting import OutcomeModel
 from ._moments import ClusterMoments, feature_map, replicate_column_means, solve, supports_moments
-from ._parallel import parallel_map
 from ._threads import single_threaded
 from .bootstrap import cluster_bootstrap, cluster_multiplicities, percentile_interval
 from .crossfit import grouped_folds, regression_metrics

@@ -69,6 +69,7 @@ import numpy as np
 import pandas as pd
 
 from kuairec_causal.errors import ParameterError
+from kuairec_causal.parallel import parallel_map
 
 from ._checks import (
     as_names,
@@ -84,7 +85,6 @@ from ._checks import (
     numeric_column,
     require_frame,
 )
-from ._parallel import parallel_map
 from ._threads import single_threaded
 from .aipw import clustered_mean
 from .bootstrap import cluster_bootstrap

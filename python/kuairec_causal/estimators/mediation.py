@@ -28,6 +28,7 @@ import pandas as pd
 from sklearn.base import is_classifier
 
 from kuairec_causal.errors import ParameterError
+from kuairec_causal.parallel import parallel_map
 
 from ._checks import as_names, check_alpha, check_choice, check_int, check_n_boot, check_seed, is_binary
 from ._data import CausalData, prepare, weighted_mean
@@ -39,7 +40,6 @@ from ._moments import (
     solve,
     supports_moments,
 )
-from ._parallel import parallel_map
 from ._threads import single_threaded
 from .bootstrap import bootstrap_weighted_means, cluster_bootstrap, cluster_multiplicities, cluster_sums
 from .crossfit import grouped_folds, nuisance_table, regression_metrics

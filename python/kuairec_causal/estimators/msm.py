@@ -20,11 +20,11 @@ import pandas as pd
 import statsmodels.api as sm
 
 from kuairec_causal.errors import ParameterError
+from kuairec_causal.parallel import check_jobs, chunks, parallel_map, task_chunks
 
 from ._checks import as_names, check_alpha, check_n_boot, check_seed, require_frame
 from ._data import CausalData, prepare
 from ._logistic import LogisticReplicates, supports_logistic_moments
-from ._parallel import parallel_map, task_chunks
 from ._threads import single_threaded
 from .balance import balance_matrix, balance_summary
 from .bootstrap import cluster_multiplicities
@@ -212,26 +212,41 @@ def _weighting_diagnostics(prep: CausalData, weights: np.ndarray, w: np.ndarray,
 def _family_replicates(prep: CausalData, learner: Any, weightings: Mapping[str, Weighting],
                        fixed: dict[str, np.ndarray | None], Y: np.ndarray, n_boot: int, seed: int,
                        n_jobs: int | None) -> np.ndarray:
-    """(B x weightings x outcomes x 2) bootstrap replicates: effect and control mean."""
+    """(B x weightings x outcomes x 2) bootstrap replicates: effect and control mean.
+
+    Replicates are computed in fixed blocks of ``REPLICATE_BLOCK``, each on its own, so the
+    numbers do not depend on ``n_jobs``: with logistic moments (or no propensity) the blocks are
+    spread over the processes; a row-refitted learner spreads each block's refits instead."""
     counts = cluster_multiplicities(prep.n_clusters, n_boot, seed).astype(float)
-    out = np.empty((n_boot, len(weightings), Y.shape[1], 2))
     needs_propensity = any(isinstance(spec, WeightSpec) for spec in weightings.values())
     refits = (LogisticReplicates(learner, prep.X, prep.a, prep.base_weights, prep.codes, prep.n_clusters)
               if needs_propensity and supports_logistic_moments(learner) else None)
-    for start in range(0, n_boot, REPLICATE_BLOCK):
-        block = slice(start, min(start + REPLICATE_BLOCK, n_boot))
+    blocks = [range(start, min(start + REPLICATE_BLOCK, n_boot)) for start in range(0, n_boot, REPLICATE_BLOCK)]
+
+    def block_contrasts(block: range, refit_jobs: int | None) -> np.ndarray:
         multiplicity = counts[block][:, prep.codes].T * prep.base_weights[:, None]  # rows x replicates
         if not needs_propensity:
             e = None
         elif refits is not None:
             e = refits.scores(refits.coefficients(counts[block]))
         else:
-            e = _refitted_scores(learner, prep, counts[block], n_jobs)
+            e = _refitted_scores(learner, prep, counts[block], refit_jobs)
+        out = np.empty((len(block), len(weightings), Y.shape[1], 2))
         for j, (name, spec) in enumerate(weightings.items()):
             w = (spec.compute_unchecked(prep.a, e, multiplicity)  # type: ignore[union-attr,arg-type]  # a WeightSpec
                  if fixed[name] is None else fixed[name][:, None])  # type: ignore[index]  # fixed weights
-            out[block, j] = _arm_contrasts(Y, prep.a, w * multiplicity)
-    return out
+            out[:, j] = _arm_contrasts(Y, prep.a, w * multiplicity)
+        return out
+
+    if needs_propensity and refits is None:
+        return np.concatenate([block_contrasts(block, n_jobs) for block in blocks])
+
+    def block_group(group: range) -> list[np.ndarray]:
+        return [block_contrasts(blocks[k], 1) for k in group]
+
+    # one contiguous group of blocks per process: the rows travel to each process once
+    groups = parallel_map(block_group, chunks(len(blocks), check_jobs(n_jobs)), n_jobs, desc=None)
+    return np.concatenate([part for group in groups for part in group])
 
 
 def _arm_contrasts(Y: np.ndarray, a: np.ndarray, w: np.ndarray) -> np.ndarray:

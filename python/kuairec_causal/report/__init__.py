@@ -7,12 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def build_report(paths, out_dir: Path) -> Path:
+def build_report(paths, out_dir: Path, jobs: int = 1) -> Path:
     """Write the report folder ``out_dir`` from the warehouse at ``paths.duckdb_path`` (replaced
-    atomically); returns ``out_dir``."""
+    atomically) with ``jobs`` processes; returns ``out_dir``."""
     from kuairec_causal.report.build import build_report as _build
 
-    return _build(paths, out_dir)
+    return _build(paths, out_dir, jobs)
 
 
 __all__ = ["build_report"]

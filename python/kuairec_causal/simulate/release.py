@@ -186,7 +186,7 @@ def _simulate_worlds(tasks: list[_WorldTask], jobs: int) -> list[_WorldOutput]:
     if jobs <= 1:
         return [_simulate_world(task) for task in tasks]
     # Imported here: the estimators package is slow to import and only the parent needs it.
-    from kuairec_causal.estimators._parallel import parallel_map
+    from kuairec_causal.parallel import parallel_map
 
     with stage(f"simulate {tasks[0].scale.name}: {len(tasks)} worlds on {jobs} processes"):
         return parallel_map(_simulate_world, tasks, jobs, desc=None)  # workers draw no bars
