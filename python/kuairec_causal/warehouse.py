@@ -26,6 +26,11 @@ INTERACTION_MATRICES = ("small_matrix", "big_matrix")
 DBT_TARGETS = ("duckdb", "spark")
 DBT_TARGET_ENV = "KUAIREC_DBT_TARGET"
 DUCKDB_TARGET = "duckdb"
+# Vars that only nodes read when they run (hooks, model SQL), never the parser (YAML, configs,
+# refs): a parsed manifest stays valid when they change. The build id is one of them: it changes
+# with every build and is only rendered into the marts' SQL.
+RUNTIME_ONLY_VARS = frozenset({"build_id", "register_raw_tables"})
+_MANIFEST: dict = {}  # the last parsed manifest of this process and its key (see run_dbt)
 
 
 def dbt_target() -> str:
@@ -114,9 +119,12 @@ def _failure_detail(result) -> str:
 def run_dbt(paths: Paths, arguments: list[str], variables: dict | None = None, target: str | None = None) -> None:
     """Invoke dbt in-process (``dbt <arguments>``) against this project on profile target
     ``target`` (default :func:`dbt_target`); raise a one-line error on failure. dbt's own output
-    goes to its log file (:func:`dbt_log_dir`), whose path the error gives."""
-    from dbt.cli.main import dbtRunner
+    goes to its log file (:func:`dbt_log_dir`), whose path the error gives.
 
+    The project is parsed by a separate ``dbt parse`` whose manifest later invocations in this
+    process reuse while the project files and the parse-time vars are the same (a full parse
+    takes seconds; dbt's partial parsing does not apply here, as every build has its own vars and
+    DuckDB file)."""
     target = target or dbt_target()
     paths.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
     os.environ.update(paths.dbt_environment())
@@ -125,6 +133,28 @@ def run_dbt(paths: Paths, arguments: list[str], variables: dict | None = None, t
 
         os.environ.update(spark.dbt_environment(paths))
         spark.get_session(paths)  # the session dbt-spark then uses (and the mart reader after it)
+    _invoke(paths, arguments, variables, target, _parsed_manifest(paths, variables, target))
+
+
+def _parsed_manifest(paths: Paths, variables: dict | None, target: str):
+    """The project's manifest for these parse-time vars (``dbt parse`` once, then reused)."""
+    parse_vars = {k: v for k, v in (variables or {}).items() if k not in RUNTIME_ONLY_VARS}
+    # DuckDB names the database after the file, and the manifest's relations carry that name (a
+    # build's private folder keeps the published file's name, so build and effects share it)
+    database = paths.duckdb_path.name
+    key = hashlib.sha256(json.dumps([str(paths.root), str(paths.profiles_dir), target, database, parse_vars],
+                                    sort_keys=True, default=str).encode())
+    for path in project_files(paths.root):
+        key.update(str(path).encode() + b"\0" + path.read_bytes())
+    if _MANIFEST.get("key") != key.hexdigest():
+        _MANIFEST.clear()
+        _MANIFEST.update(key=key.hexdigest(), manifest=_invoke(paths, ["parse"], variables, target).result)
+    return _MANIFEST["manifest"]
+
+
+def _invoke(paths: Paths, arguments: list[str], variables: dict | None, target: str, manifest=None):
+    from dbt.cli.main import dbtRunner
+
     log_dir = dbt_log_dir(paths)
     cli = [*arguments, "--project-dir", str(paths.root), "--profiles-dir", str(paths.profiles_dir), "--target", target,
            "--log-path", str(log_dir), "--log-level", "none", "--log-level-file", "info"]
@@ -132,13 +162,13 @@ def run_dbt(paths: Paths, arguments: list[str], variables: dict | None = None, t
         cli += ["--vars", json.dumps(variables, sort_keys=True)]
     callback, progress_state = _progress_callback()
     try:
-        result = dbtRunner(callbacks=[callback]).invoke(cli)
+        result = dbtRunner(manifest=manifest, callbacks=[callback]).invoke(cli)
     finally:
         if progress_state["bar"] is not None:
             progress_state["bar"].close()
         _release_duckdb()
     if result.success:
-        return
+        return result
     where = f"(dbt log: {log_dir / 'dbt.log'})"
     exception = result.exception
     if isinstance(exception, KeyboardInterrupt):
