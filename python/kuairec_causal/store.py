@@ -222,9 +222,14 @@ def read_effect_builds(path: Path) -> pd.DataFrame:
         return effect_builds(con)
 
 
-def _record_build(con: duckdb.DuckDBPyConnection, study: str, build_id: str, settings: str) -> None:
+def _create_builds_table(con: duckdb.DuckDBPyConnection) -> None:
+    """The provenance table, keyed by study (a study's new record replaces its old one)."""
     con.execute(f'CREATE TABLE IF NOT EXISTS "{OUTPUT_SCHEMA}"."{BUILDS_TABLE}" '
                 f'(study VARCHAR PRIMARY KEY, {BUILD_ID} VARCHAR, settings VARCHAR, tested BOOLEAN)')
+
+
+def _record_build(con: duckdb.DuckDBPyConnection, study: str, build_id: str, settings: str) -> None:
+    _create_builds_table(con)
     con.execute(f'INSERT OR REPLACE INTO "{OUTPUT_SCHEMA}"."{BUILDS_TABLE}" VALUES (?, ?, ?, false)',
                 [study, build_id, settings])
 
@@ -293,7 +298,8 @@ def carry_over_effects(published: Path, building: Path, build_id: str) -> list[s
             [OUTPUT_SCHEMA]).fetchall() if any(name.startswith(f"{study}_") for study in studies)]
         con.execute("BEGIN TRANSACTION")
         con.execute(f'CREATE SCHEMA IF NOT EXISTS "{OUTPUT_SCHEMA}"')
-        con.execute(f'CREATE TABLE "{OUTPUT_SCHEMA}"."{BUILDS_TABLE}" AS '
+        _create_builds_table(con)  # with its key: a later estimate replaces a study's record
+        con.execute(f'INSERT INTO "{OUTPUT_SCHEMA}"."{BUILDS_TABLE}" BY NAME '
                     f"SELECT * FROM previous.{OUTPUT_SCHEMA}.{BUILDS_TABLE} WHERE {BUILD_ID} = ?", [build_id])
         for name in tables:
             con.execute(f'CREATE TABLE "{OUTPUT_SCHEMA}"."{name}" AS SELECT * FROM previous.{OUTPUT_SCHEMA}."{name}"')

@@ -19,6 +19,7 @@ from kuairec_causal.store import (
     check_effects_current,
     marts_build_id,
     project_marts,
+    read_effect_builds,
     write_tables,
 )
 
@@ -201,6 +202,8 @@ def test_effect_tables_survive_a_rebuild_of_the_same_inputs_only(home):
     mark_tested(home.duckdb_path)
     assert home.run("build").returncode == 0  # same inputs: same id, effect tables carried over
     assert check_effects_current(home.duckdb_path, ["long_term", "mediation"], ["mart_long_term_analysis"]) == build_id
+    _fake_effects(home, build_id)  # estimated again after the carry-over: each study's record is replaced
+    assert sorted(read_effect_builds(home.duckdb_path)["study"]) == ["long_term", "mediation"]
     assert home.run("build", "--vars", OTHER_VARS).returncode == 0  # another build: they are gone
     with pytest.raises(KuaiRecError, match="no effect tables"):
         check_effects_current(home.duckdb_path, ["long_term"], ["mart_long_term_analysis"])
