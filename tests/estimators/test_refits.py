@@ -17,6 +17,7 @@ from kuairec_causal.estimators import (
     cluster_bootstrap,
     cluster_multiplicities,
     fit_learner,
+    fit_propensity,
     g_computation,
     ipw_msm_family,
     lightgbm_classifier,
@@ -186,6 +187,8 @@ def test_results_do_not_depend_on_the_number_of_processes():
             "msm": ipw_msm_family(df, "a", ["y"], {"sw": WeightSpec()}, ["x"], cluster="g",
                                   propensity_learner=lightgbm_classifier(seed=1, n_estimators=10), n_boot=6, seed=2,
                                   n_jobs=jobs).effects,
+            "propensity": fit_propensity(df, "a", ["x"], cluster="g", n_folds=3, seed=2, n_jobs=jobs,
+                                         learner=lightgbm_classifier(seed=1, n_estimators=10)),
             # Newton refits on moment sums, 3 blocks of replicates spread over the processes
             "msm_logistic": ipw_msm_family(df, "a", ["y", "y2"], {"sw": WeightSpec(), "unweighted": None}, ["x"],
                                            cluster="g", propensity_learner="logistic", n_boot=60, seed=2,
@@ -201,4 +204,6 @@ def test_results_do_not_depend_on_the_number_of_processes():
     _same(runs[1]["gcomp"], runs[2]["gcomp"])
     for name in ("aipw", "msm", "msm_logistic", "mediation_mc", "crossfit"):
         _same(runs[1][name], runs[2][name])
+    for scores in ("scores", "oof_scores"):  # the full fit runs beside the folds
+        np.testing.assert_array_equal(getattr(runs[1]["propensity"], scores), getattr(runs[2]["propensity"], scores))
     pd.testing.assert_frame_equal(runs[1]["crossfit"]["y"].row_effects, runs[2]["crossfit"]["y"].row_effects)

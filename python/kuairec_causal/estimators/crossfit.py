@@ -16,6 +16,8 @@ from kuairec_causal.parallel import parallel_map
 from ._checks import check_int, check_seed
 from .learners import fit_learner, predict_mean
 
+ALL_ROWS = -1  # the task that fits on every row (fold numbers are 0, 1, ...)
+
 
 def grouped_folds(codes: np.ndarray, n_folds: int, seed: int) -> np.ndarray:
     """Fold id (0..n_folds-1) per row; all rows of a cluster share a fold (shuffled GroupKFold)."""
@@ -34,16 +36,32 @@ def cross_fit_predict(learner: Any, X: np.ndarray, y: np.ndarray, folds: np.ndar
                       sample_weight: np.ndarray | None = None, desc: str = "cross-fitting",
                       n_jobs: int | None = 1) -> np.ndarray:
     """Out-of-fold E[y | X] (probabilities for classifiers); folds fitted on ``n_jobs`` processes."""
+    return _fit_parts(learner, X, y, folds, sample_weight, desc, n_jobs, full=False)[1]
 
-    def fold_predictions(k: int) -> np.ndarray:
+
+def fit_and_cross_fit(learner: Any, X: np.ndarray, y: np.ndarray, folds: np.ndarray,
+                      sample_weight: np.ndarray | None = None, desc: str = "cross-fitting",
+                      n_jobs: int | None = 1) -> tuple[Any, np.ndarray]:
+    """(the learner fitted on every row, out-of-fold E[y | X]): the full fit is one more task
+    beside the folds, so that it shares the processes instead of running before them."""
+    return _fit_parts(learner, X, y, folds, sample_weight, desc, n_jobs, full=True)
+
+
+def _fit_parts(learner: Any, X: np.ndarray, y: np.ndarray, folds: np.ndarray, sample_weight: np.ndarray | None,
+               desc: str, n_jobs: int | None, full: bool) -> tuple[Any, np.ndarray]:
+    def fit_part(k: int) -> Any:
+        if k == ALL_ROWS:
+            return fit_learner(learner, X, y, sample_weight)
         train, test = folds != k, folds == k
         model = fit_learner(learner, X[train], y[train], None if sample_weight is None else sample_weight[train])
         return predict_mean(model, X[test])
 
+    parts = [ALL_ROWS] * full + list(range(int(folds.max()) + 1))  # the full fit first: the longest task
+    done = parallel_map(fit_part, parts, n_jobs, desc)
     pred = np.empty(len(y))
-    for k, values in enumerate(parallel_map(fold_predictions, range(int(folds.max()) + 1), n_jobs, desc)):
+    for k, values in zip(parts[full:], done[full:]):
         pred[folds == k] = values
-    return pred
+    return (done[0] if full else None), pred
 
 
 def _by_fold(y: np.ndarray, pred: np.ndarray, folds: np.ndarray | None, weights: np.ndarray | None,

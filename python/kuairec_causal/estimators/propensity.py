@@ -12,7 +12,7 @@ import pandas as pd
 from ._checks import check_int, check_seed
 from ._data import prepare
 from ._threads import single_threaded
-from .crossfit import classification_metrics, cross_fit_predict, grouped_folds
+from .crossfit import classification_metrics, fit_and_cross_fit, grouped_folds
 from .design import DesignSpec
 from .learners import fit_learner, predict_mean, require_classifier, resolve_learner
 
@@ -61,12 +61,14 @@ def fit_propensity(
     seed = check_seed(seed)
     prep = prepare(data, treatment, covariates=covariates, categorical=categorical, cluster=cluster,
                    weights=weights)
-    model, scores = fit_propensity_model(learner, prep.X, prep.a, prep.weights)
     oof = folds = None
-    if n_folds is not None:
+    if n_folds is None:
+        model, scores = fit_propensity_model(learner, prep.X, prep.a, prep.weights)
+    else:
         folds = grouped_folds(prep.codes, check_int(n_folds, "n_folds", 2), seed)
-        oof = cross_fit_predict(learner, prep.X, prep.a.astype(int), folds, prep.weights, desc="propensity folds",
-                                n_jobs=n_jobs)
+        model, oof = fit_and_cross_fit(learner, prep.X, prep.a.astype(int), folds, prep.weights,
+                                       desc="propensity fits", n_jobs=n_jobs)
+        scores = predict_mean(model, prep.X)
     metrics = classification_metrics(prep.a, scores if oof is None else oof, folds, prep.weights)
     metrics.insert(0, "scores", "in-sample" if oof is None else "out-of-fold")
     return PropensityResult(scores=scores, oof_scores=oof, folds=folds, metrics=metrics, model=model,
