@@ -50,6 +50,7 @@ STUDIES = {
     "long_term_regime": "kuairec_causal.studies.long_term_regime",
 }
 CODE_PACKAGES = ("estimators", "studies")
+CODE_MODULES = ("parallel.py",)  # outside those packages, but how the estimators run their tasks
 
 
 @dataclass
@@ -98,7 +99,8 @@ def _digest(*parts: object) -> str:
 
 def _code_files(root: Path) -> list[Path]:
     package = Path(__file__).parent
-    return sorted(p for name in CODE_PACKAGES for p in (package / name).rglob("*.py"))
+    return sorted([*(p for name in CODE_PACKAGES for p in (package / name).rglob("*.py")),
+                   *(package / name for name in CODE_MODULES)])
 
 
 def default_release_dir(paths: Paths, scale: str, seed: int) -> Path:

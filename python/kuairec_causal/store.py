@@ -229,9 +229,11 @@ def _create_builds_table(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _record_build(con: duckdb.DuckDBPyConnection, study: str, build_id: str, settings: str) -> None:
+    """Replace ``study``'s record (delete, then insert: also in a table that lost its key, as
+    carried-over ones did before 2026-12-03)."""
     _create_builds_table(con)
-    con.execute(f'INSERT OR REPLACE INTO "{OUTPUT_SCHEMA}"."{BUILDS_TABLE}" VALUES (?, ?, ?, false)',
-                [study, build_id, settings])
+    con.execute(f'DELETE FROM "{OUTPUT_SCHEMA}"."{BUILDS_TABLE}" WHERE study = ?', [study])
+    con.execute(f'INSERT INTO "{OUTPUT_SCHEMA}"."{BUILDS_TABLE}" VALUES (?, ?, ?, false)', [study, build_id, settings])
 
 
 def mark_tested(path: Path) -> None:
