@@ -7,8 +7,9 @@
   warehouse definitions (dbt vars) they assume, naive differences and diagnostics.
 
 The two worlds (small and big matrix) share only the read-only catalogue and draw their random
-numbers from streams named after the world, so with ``jobs`` >= 2 they run in two processes at
-once; the release is byte-identical whatever ``jobs`` is.
+numbers from streams named after the world, so with ``jobs`` >= 2 they run in processes of their
+own, the big world's regime truth windows in further tasks (see :func:`_tasks`), and the CSVs are
+deflated there too; the release is byte-identical whatever ``jobs`` is.
 """
 
 from __future__ import annotations
@@ -296,8 +297,8 @@ def _world_catalog(catalog: Catalog) -> Catalog:
 
 
 def simulate_release(scale_name: str, seed: int, out: Path, null_effects: bool = False, jobs: int = 1) -> Release:
-    """Write the release into ``out``; ``jobs`` >= 2 simulates the two worlds in parallel (the
-    output does not depend on it)."""
+    """Write the release into ``out``; ``jobs`` >= 2 simulates the worlds on that many processes
+    (the output does not depend on it)."""
     scale = get_scale(scale_name)
     definitions = Definitions()
     params = CausalParams().as_null() if null_effects else CausalParams()
