@@ -239,9 +239,11 @@ def _tasks(worlds: list[_WorldTask], deflate: _DeflateTask, jobs: int) -> list[_
 
     One process: each world whole (made once), then the catalogue deflate. Several: the longest
     first. The big world's regime truth windows (about half its work) become tasks of their own,
-    each recomputing the world's observed run (a few per cent of a window's replays), so that the
-    process done first with one world takes the window left; every task runs the same code on
-    the same inputs wherever it runs, so only the grouping depends on ``jobs``, not the bytes.
+    each recomputing the world's observed run (at small scale 1.3 s, against 8 to 11 s for a
+    window), so that the process done first with a world takes a window rather than idling while
+    the other finishes (in all, the two processes end within a second or two of each other).
+    Every task runs the same code on the same inputs wherever it runs, and each window's sums are
+    added in day order in one process as before: only the grouping depends on ``jobs``.
     """
     if jobs <= 1:
         return [*worlds, deflate]
