@@ -89,6 +89,32 @@ def test_simulate_command_passes_jobs_on(monkeypatch, tmp_path):
     assert [call["jobs"] for call in calls] == [2, available_cores()]
 
 
+def test_deflated_members_are_the_bytes_zipfile_writes(tmp_path, monkeypatch):
+    """The data files are deflated apart from the archive (in the world processes) and copied into
+    it; the archive must be byte for byte what zipfile writes when it deflates them itself."""
+    from kuairec_causal.simulate import archive as archive_module
+
+    monkeypatch.setattr(archive_module, "CHUNK", 4096)  # several chunks per file
+    source = tmp_path / "data.csv"
+    values = np.random.default_rng(0).random(5000)
+    source.write_text("".join(f"{i},{value:.6f}\n" for i, value in enumerate(values)))
+    deflated = archive_module.deflate_file(source, tmp_path / "data.csv.deflate")
+    archives = []
+    for add_data_file in (
+        lambda archive, name: archive_module._add_file(archive, name, source, zipfile.ZIP_DEFLATED),
+        lambda archive, name: archive_module._add_deflated(archive, name, deflated),
+    ):
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:  # members before, between and after
+            archive.writestr(archive_module._zip_info("data/", zipfile.ZIP_STORED), b"")
+            add_data_file(archive, "data/a.csv")
+            add_data_file(archive, "data/b.csv")
+            archive_module._add_file(archive, "c.csv", source, zipfile.ZIP_STORED)
+        archives.append(buffer.getvalue())
+    assert archives[1] == archives[0]
+    assert zipfile.ZipFile(io.BytesIO(archives[1])).read("data/b.csv") == source.read_bytes()
+
+
 def test_small_matrix_quirks(tiny_release):
     with _inner(tiny_release).open(DATA_PREFIX + "small_matrix.csv") as handle:
         lines = handle.read().decode().splitlines()

@@ -193,7 +193,8 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--seed", type=int, default=20200705)
     simulate.add_argument("--out", required=True, help="directory to write (replaced atomically)")
     simulate.add_argument("--null-effects", action="store_true", help="same confounding, every effect zero")
-    _add_jobs_option(simulate, "the simulator, at most 2: one per world")
+    _add_jobs_option(simulate, "the simulator (its two worlds, the big world's regime truth windows and "
+                               "the catalogue's deflate: at most 5 at once)")
     simulate.set_defaults(handler=_simulate)
 
     ingest = commands.add_parser("ingest", help="load a KuaiRec archive (outer zip, inner KuaiRec.zip or data folder)")

@@ -30,6 +30,7 @@ import numpy as np
 
 from kuairec_causal.progress import progress
 from kuairec_causal.simulate.dynamics import Intervention, State, World
+from kuairec_causal.simulate.params import Definitions
 from kuairec_causal.simulate.truth import ObservedRun, analysis_population
 
 STUDY = "long_term_regime"
@@ -157,12 +158,19 @@ def _window_truth(world: World, run: ObservedRun, k_days: int, deltas: tuple[flo
     }
 
 
-def compute_regime_truth(world: World, run: ObservedRun, windows: tuple[int, ...] = REGIME_WINDOWS,
-                         deltas: tuple[float, ...] = INCREMENTAL_DELTAS) -> dict[str, object]:
-    """Truth of the static and incremental exposure policies for every window length."""
+def window_truths(world: World, run: ObservedRun, windows: tuple[int, ...] = REGIME_WINDOWS,
+                  deltas: tuple[float, ...] = INCREMENTAL_DELTAS) -> dict[str, dict[str, object]]:
+    """Truth of the static and incremental exposure policies for each window length (keyed by
+    the length as text). Windows are independent of each other, so they can be computed apart."""
+    return {str(k): _window_truth(world, run, k, tuple(deltas)) for k in windows}
+
+
+def regime_truth(definitions: Definitions, windows: dict[str, dict[str, object]],
+                 deltas: tuple[float, ...] = INCREMENTAL_DELTAS) -> dict[str, object]:
+    """The study's entry of a world in ground_truth.json, from its :func:`window_truths`."""
     return {
         "treatment": TREATMENT,
-        "follow_up_days": world.definitions.max_lead_days,
+        "follow_up_days": definitions.max_lead_days,
         "deltas": [float(delta) for delta in deltas],
-        "windows": {str(k): _window_truth(world, run, k, tuple(deltas)) for k in windows},
+        "windows": windows,
     }
