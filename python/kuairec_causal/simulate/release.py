@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from kuairec_causal.atomic import replaced_directory
+from kuairec_causal.parallel import parallel_map
 from kuairec_causal.progress import stage
 from kuairec_causal.raw_schema import RAW_TABLES_BY_NAME
 from kuairec_causal.simulate.archive import (
@@ -263,9 +264,6 @@ def _run_tasks(tasks: list[_Task], jobs: int, label: str) -> list[_Output]:
     jobs = min(jobs, len(tasks))
     if jobs <= 1:
         return [task.run() for task in tasks]
-    # Imported here: the estimators package is slow to import and only the parent needs it.
-    from kuairec_causal.parallel import parallel_map
-
     with stage(f"{label} on {jobs} processes"):
         return parallel_map(_run, tasks, jobs, desc=None)  # workers draw no bars
 
