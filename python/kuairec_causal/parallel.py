@@ -55,6 +55,16 @@ def parallel_map(function: Callable[[T], R], tasks: Iterable[T], n_jobs: int | N
         return list(_with_bar(results, desc, len(tasks)))
 
 
+def parallel_calls(calls: Iterable[Callable[[], R]], n_jobs: int | None = 1, desc: str | None = None) -> list[R]:
+    """``[call() for call in calls]`` over ``n_jobs`` processes: :func:`parallel_map` for tasks
+    that are different functions (zero-argument callables, e.g. partials or bound methods)."""
+    return parallel_map(_call, calls, n_jobs, desc)
+
+
+def _call(call: Callable[[], R]) -> R:
+    return call()
+
+
 def _without_bars(function: Callable[[T], R], task: T) -> R:
     """A task in a worker process draws no progress bars of its own: processes running side by
     side would draw them over each other on one line (the parent's bar counts the tasks)."""

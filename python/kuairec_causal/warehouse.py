@@ -144,8 +144,7 @@ def _parsed_manifest(paths: Paths, variables: dict | None, target: str):
     database = paths.duckdb_path.name
     key = hashlib.sha256(json.dumps([str(paths.root), str(paths.profiles_dir), target, database, parse_vars],
                                     sort_keys=True, default=str).encode())
-    for path in project_files(paths.root):
-        key.update(str(path).encode() + b"\0" + path.read_bytes())
+    _hash_project_files(key, paths.root)
     if _MANIFEST.get("key") != key.hexdigest():
         _MANIFEST.clear()
         _MANIFEST.update(key=key.hexdigest(), manifest=_invoke(paths, ["parse"], variables, target).result)
@@ -202,9 +201,14 @@ def compute_build_id(snapshot_id: str, variables: dict, target: str, root: Path)
     hasher = hashlib.sha256()
     settings = {key: value for key, value in variables.items() if key != "build_id"}
     hasher.update(json.dumps([snapshot_id, settings, target], sort_keys=True, default=str).encode())
+    _hash_project_files(hasher, root)
+    return f"b{hasher.hexdigest()[:15]}"
+
+
+def _hash_project_files(hasher: hashlib._Hash, root: Path) -> None:
+    """Feed ``hasher`` the name and content of every file that defines the warehouse."""
     for path in project_files(root):
         hasher.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
-    return f"b{hasher.hexdigest()[:15]}"
 
 
 @dataclass(frozen=True)

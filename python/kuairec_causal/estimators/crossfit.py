@@ -56,12 +56,13 @@ def _fit_parts(learner: Any, X: np.ndarray, y: np.ndarray, folds: np.ndarray, sa
         model = fit_learner(learner, X[train], y[train], None if sample_weight is None else sample_weight[train])
         return predict_mean(model, X[test])
 
-    parts = [ALL_ROWS] * full + list(range(int(folds.max()) + 1))  # the full fit first: the longest task
-    done = parallel_map(fit_part, parts, n_jobs, desc)
+    fold_ids = list(range(int(folds.max()) + 1))
+    done = parallel_map(fit_part, [ALL_ROWS, *fold_ids] if full else fold_ids, n_jobs, desc)  # longest task first
+    model, fold_predictions = (done[0], done[1:]) if full else (None, done)
     pred = np.empty(len(y))
-    for k, values in zip(parts[full:], done[full:]):
+    for k, values in zip(fold_ids, fold_predictions):
         pred[folds == k] = values
-    return (done[0] if full else None), pred
+    return model, pred
 
 
 def _by_fold(y: np.ndarray, pred: np.ndarray, folds: np.ndarray | None, weights: np.ndarray | None,

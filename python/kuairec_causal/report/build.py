@@ -31,7 +31,7 @@ import pandas as pd
 
 from kuairec_causal.atomic import replaced_directory
 from kuairec_causal.errors import KuaiRecError
-from kuairec_causal.parallel import chunks, parallel_map
+from kuairec_causal.parallel import chunks, parallel_calls
 from kuairec_causal.report.figures import DPI, FIGURES, FigureSpec, style
 from kuairec_causal.report.html import FigureResult, missing_key_tables, render_html
 from kuairec_causal.report.narrative import build_narrative
@@ -94,12 +94,8 @@ def write_files(tables: ReportTables, folder: Path, jobs: int = 1) -> list[Figur
     figure_tasks = [functools.partial(draw_figures, tables, folder, FIGURES[part.start:part.stop])
                     for part in chunks(len(FIGURES), FIGURE_TASKS if jobs > 1 else 1)]
     tasks: list[Callable[[], Any]] = [functools.partial(write_input_tables, tables, folder / "tables"), *figure_tasks]
-    done = parallel_map(_call, tasks, jobs, desc=None)  # the longest task first
+    done = parallel_calls(tasks, jobs)  # the longest task first
     return [figure for part in done[1:] for figure in part]
-
-
-def _call(task: Callable[[], Any]) -> Any:
-    return task()
 
 
 def draw_figures(tables: ReportTables, folder: Path, specs: Sequence[FigureSpec] | None = None) -> list[FigureResult]:

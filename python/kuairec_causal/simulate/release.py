@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from kuairec_causal.atomic import replaced_directory
-from kuairec_causal.parallel import parallel_map
+from kuairec_causal.parallel import parallel_calls
 from kuairec_causal.progress import stage
 from kuairec_causal.raw_schema import RAW_TABLES_BY_NAME
 from kuairec_causal.simulate.archive import (
@@ -255,17 +255,13 @@ def _tasks(worlds: list[_WorldTask], deflate: _DeflateTask, jobs: int) -> list[_
     return [*(replace(world, regime_windows=()) for world in split), *whole, *windows, deflate]
 
 
-def _run(task: _Task) -> _Output:
-    return task.run()
-
-
 def _run_tasks(tasks: list[_Task], jobs: int, label: str) -> list[_Output]:
     """Every task, outputs in task order; with ``jobs`` >= 2 on that many processes at once."""
     jobs = min(jobs, len(tasks))
     if jobs <= 1:
         return [task.run() for task in tasks]
     with stage(f"{label} on {jobs} processes"):
-        return parallel_map(_run, tasks, jobs, desc=None)  # workers draw no bars
+        return parallel_calls([task.run for task in tasks], jobs)  # workers draw no bars
 
 
 def _merge(outputs: list[_Output], worlds: list[_WorldTask]) -> tuple[dict[str, DeflatedFile], dict[str, dict],
