@@ -115,14 +115,24 @@
 
 
 {#
-    Average rank (1-based; ties get the mean of the positions they span, as in
-    scipy.stats.rankdata's default) of `value_expr` within `partition_by`.
+    Twice the average rank (1-based; ties get the mean of the positions they span, as in
+    scipy.stats.rankdata's default) of each distinct `value_column` of `relation` within
+    `partition_by`: a complete SELECT of (partition_by, value_column, doubled_rank), to join back
+    on both. Doubled, the rank is an integer: 2 * (rows below) + (rows tied) + 1. Counting the
+    distinct values and summing the counts below each one is one aggregate and a window over the
+    distinct values, instead of rank() and count() windows that sort every row.
 #}
-{% macro average_rank(value_expr, partition_by) -%}
-    (
-        rank() over (partition by {{ partition_by }} order by {{ value_expr }})
-        + (count(*) over (partition by {{ partition_by }}, {{ value_expr }}) - 1) / 2.0
-    )
+{% macro doubled_average_ranks(relation, value_column, partition_by) -%}
+    select
+        {{ partition_by }},
+        {{ value_column }},
+        2 * coalesce(sum(count(*)) over (
+            partition by {{ partition_by }}
+            order by {{ value_column }}
+            rows between unbounded preceding and 1 preceding
+        ), 0) + count(*) + 1 as doubled_rank
+    from {{ relation }}
+    group by {{ partition_by }}, {{ value_column }}
 {%- endmacro %}
 
 

@@ -3,10 +3,11 @@
     (|Spearman| with the future-window interactions outcome), dependence on recent history
     (|Spearman| with the prior-window interactions), their penalised difference, and the
     top-minus-bottom bucket spread of future interactions. Spearman = Pearson correlation of
-    average ranks, from exact integer sums of doubled ranks (macro exact_corr), so the scores are
-    the same bits every build.
+    average ranks, from exact integer sums of doubled ranks (macros doubled_average_ranks and
+    exact_corr), so the scores are the same bits every build.
 -#}
 {%- set buckets = var('metric_validation_top_quantile_buckets') | int -%}
+{%- set ranked_columns = ['metric_value', 'future_interactions', 'prior_interactions'] -%}
 
 with
 
@@ -36,20 +37,34 @@ long_format as (
 
 ),
 
+{% for column in ranked_columns -%}
+    {{ column }}_ranks as (
+
+        {{ doubled_average_ranks('long_format', column, 'metric') }}
+
+    ),
+
+{% endfor -%}
+
 ranked as (
 
     select
-        metric,
-        future_interactions,
-        {{ average_rank('metric_value', 'metric') }} as metric_rank,
-        {{ average_rank('future_interactions', 'metric') }} as future_rank,
-        {{ average_rank('prior_interactions', 'metric') }} as prior_rank,
+        long_format.metric,
+        long_format.future_interactions,
+        metric_value_ranks.doubled_rank as metric_doubled_rank,
+        future_interactions_ranks.doubled_rank as future_doubled_rank,
+        prior_interactions_ranks.doubled_rank as prior_doubled_rank,
         ntile({{ buckets }}) over (
-            partition by metric
-            order by metric_value, user_id, event_date
+            partition by long_format.metric
+            order by long_format.metric_value, long_format.user_id, long_format.event_date
         ) as metric_bucket
     from long_format
-
+    {% for column in ranked_columns -%}
+        inner join {{ column }}_ranks
+            on
+                long_format.metric = {{ column }}_ranks.metric
+                and long_format.{{ column }} = {{ column }}_ranks.{{ column }}
+    {% endfor %}
 ),
 
 scored as (
@@ -57,8 +72,8 @@ scored as (
     select
         metric,
         count(*) as user_days,
-        abs({{ exact_corr('2 * metric_rank', '2 * future_rank') }}) as future_alignment_score,
-        abs({{ exact_corr('2 * metric_rank', '2 * prior_rank') }}) as history_dependence_score,
+        abs({{ exact_corr('metric_doubled_rank', 'future_doubled_rank') }}) as future_alignment_score,
+        abs({{ exact_corr('metric_doubled_rank', 'prior_doubled_rank') }}) as history_dependence_score,
         avg(case when metric_bucket = {{ buckets }} then future_interactions end)
         - avg(case when metric_bucket = 1 then future_interactions end)
             as top_minus_bottom_future_interactions
