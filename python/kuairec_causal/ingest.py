@@ -406,6 +406,15 @@ def _find_truth(source: Path, explicit: Path | None) -> dict | None:
     return document
 
 
+def release_truth(source: Path) -> dict | None:
+    """The ground-truth document ingest would read for the release at ``source`` (None for a
+    real release, or when the file is missing or unreadable: ingest reports those)."""
+    try:
+        return _find_truth(Path(source).resolve(), None)
+    except InputError:
+        return None
+
+
 def _write_truth(con: duckdb.DuckDBPyConnection, document: dict | None, target: Path) -> int:
     columns = ", ".join(f'"{name}" {sql_type}' for name, sql_type in GROUND_TRUTH_TABLE.columns)
     con.execute(f"CREATE OR REPLACE TEMP TABLE truth ({columns})")

@@ -39,7 +39,9 @@ from kuairec_causal.warehouse import (
     build_panel,
     build_vars,
     dbt_target,
+    expected_build_vars,
     interaction_matrix_for_scale,
+    parse_ahead,
     plan_build,
     project_files,
 )
@@ -122,16 +124,17 @@ def _stage(state: RunState, name: str, fingerprint: str, fresh: bool, timings: d
     return True
 
 
-def ensure_data(paths: Paths, options: RunOptions, state: RunState, timings: dict) -> dict:
+def ensure_data(paths: Paths, options: RunOptions, state: RunState, timings: dict, matrix: str | None = None) -> dict:
     """Ingest the given archive, or simulate (once) and ingest the default synthetic release. The
-    raw tables are reused only when their manifest says they came from that very file."""
+    raw tables are reused only when their manifest says they came from that very file. While
+    ingest runs, dbt parses the project for the build that follows (``matrix`` feeds its panel)."""
     if options.archive is not None:
         source = Path(options.archive).resolve()
         if not source.exists():
             raise KuaiRecError(f"--archive {source}: path does not exist")
         fingerprint = _digest(source_identity(source))
-        _stage(state, "data", fingerprint, options.fresh, timings, lambda: ingest_release(source, paths.raw_dir),
-               lambda: _ingested_from(paths, source))
+        _stage(state, "data", fingerprint, options.fresh, timings,
+               lambda: _parse_and_ingest(paths, source, matrix), lambda: _ingested_from(paths, source))
     else:
         release_dir = default_release_dir(paths, options.scale, options.seed)
         archive = release_dir / "KuaiRec_synthetic.zip"
@@ -143,7 +146,7 @@ def ensure_data(paths: Paths, options: RunOptions, state: RunState, timings: dic
             if options.fresh or not archive.is_file() or not state.up_to_date("simulation", fingerprint):
                 simulate_release(options.scale, options.seed, release_dir, jobs=options.settings.jobs)
                 state.record("simulation", fingerprint)
-            ingest_release(archive, paths.raw_dir)
+            _parse_and_ingest(paths, archive, matrix)
 
         _stage(state, "data", fingerprint, options.fresh, timings, simulate_and_ingest,
                lambda: archive.is_file() and _ingested_from(paths, archive))
@@ -151,6 +154,14 @@ def ensure_data(paths: Paths, options: RunOptions, state: RunState, timings: dic
     if manifest is None:
         raise KuaiRecError(f"{paths.raw_dir}: ingest left no manifest")
     return manifest
+
+
+def _parse_and_ingest(paths: Paths, source: Path, matrix: str | None) -> None:
+    try:
+        parse_ahead(paths, expected_build_vars(source, matrix))
+    except KuaiRecError:
+        pass  # bad vars are reported by the build, after ingest has checked the release
+    ingest_release(source, paths.raw_dir)
 
 
 def _ingested_from(paths: Paths, source: Path) -> bool:
@@ -237,8 +248,8 @@ def run_pipeline(options: RunOptions) -> dict:
     state = RunState.load(paths)
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    manifest = ensure_data(paths, options, state, timings)
     default_matrix = interaction_matrix_for_scale(options.scale) if options.archive is None else None
+    manifest = ensure_data(paths, options, state, timings, options.interaction_matrix or default_matrix)
     variables = build_vars(paths, options.interaction_matrix or default_matrix)
     matrix = variables["interaction_matrix"]
     build_id = plan_build(paths, variables).build_id

@@ -6,14 +6,16 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from kuairec_causal.atomic import building_file, exclusive_lock, publish_file
 from kuairec_causal.config import Paths
 from kuairec_causal.errors import KuaiRecError
-from kuairec_causal.ingest import read_manifest
+from kuairec_causal.ingest import read_manifest, release_truth
 from kuairec_causal.progress import log
+from kuairec_causal.raw_schema import RELEASE_WINDOW
 from kuairec_causal.snapshot import Snapshot, pin_raw_snapshot, prune_snapshots, reading
 from kuairec_causal.store import carry_over_effects, mark_tested, settle
 from kuairec_causal.vars_schema import validate_vars
@@ -31,6 +33,7 @@ DUCKDB_TARGET = "duckdb"
 # with every build and is only rendered into the marts' SQL.
 RUNTIME_ONLY_VARS = frozenset({"build_id", "register_raw_tables"})
 _MANIFEST: dict = {}  # the last parsed manifest of this process and its key (see run_dbt)
+_PARSE_AHEAD: list[threading.Thread] = []  # a parse started by parse_ahead, not yet joined
 
 
 def dbt_target() -> str:
@@ -54,16 +57,30 @@ def build_vars(paths: Paths, interaction_matrix: str | None = None, overrides: d
     manifest = read_manifest(paths.raw_dir)
     if manifest is None:
         raise KuaiRecError(f"{paths.raw_dir}: no raw tables; run `kuairec-causal ingest` (or `simulate`) first")
+    planted = manifest["truth"]["warehouse_vars"] if manifest.get("simulated") else None
+    return _release_vars(manifest.get("release_window"), planted, interaction_matrix, overrides)
+
+
+def expected_build_vars(source: Path, interaction_matrix: str | None = None) -> dict:
+    """The vars :func:`build_vars` will give once the release at ``source`` is ingested: the
+    window ingest records and the planted definitions of the truth file ingest reads beside it."""
+    document = release_truth(source)
+    planted = {m: block["warehouse_vars"] for m, block in document["matrices"].items()} if document else None
+    window = {"first_date": RELEASE_WINDOW[0], "last_date": RELEASE_WINDOW[1]}
+    return _release_vars(window, planted, interaction_matrix, None)
+
+
+def _release_vars(window: dict | None, planted: dict | None, interaction_matrix: str | None,
+                  overrides: dict | None) -> dict:
     overrides = validate_vars(dict(overrides or {}), "--vars")
     matrix = interaction_matrix or "small_matrix"
     if matrix not in INTERACTION_MATRICES:
         raise KuaiRecError(f"--matrix: interaction matrix '{matrix}' is not one of {', '.join(INTERACTION_MATRICES)}")
     variables: dict = {}
-    window = manifest.get("release_window")
     if window:
         variables.update(release_first_date=window["first_date"], release_last_date=window["last_date"])
-    if manifest.get("simulated"):
-        variables.update(manifest["truth"]["warehouse_vars"][matrix])
+    if planted:
+        variables.update(planted[matrix])
     variables["interaction_matrix"] = matrix
     variables.update(overrides)
     return validate_vars(variables, "vars")
@@ -136,8 +153,36 @@ def run_dbt(paths: Paths, arguments: list[str], variables: dict | None = None, t
     _invoke(paths, arguments, variables, target, _parsed_manifest(paths, variables, target))
 
 
+def parse_ahead(paths: Paths, variables: dict) -> None:
+    """Start parsing the project for these build vars in a background thread, so that the next
+    :func:`run_dbt` with the same parse-time vars finds the manifest ready. dbt's import and
+    parse (about 10 s) are single-threaded Python; the caller's next step (ingest) runs in DuckDB,
+    which releases the GIL, so the two share the cores. A failed or unfinished parse costs
+    nothing: :func:`run_dbt` waits for it and parses again when the key does not match."""
+    if dbt_target() != DUCKDB_TARGET or _PARSE_AHEAD:
+        return
+
+    def parse() -> None:
+        try:
+            _parsed_manifest(paths, variables, DUCKDB_TARGET)
+        except Exception:  # noqa: BLE001 - the build's own parse reports any problem
+            _MANIFEST.clear()
+
+    os.environ.update(paths.dbt_environment())
+    thread = threading.Thread(target=parse, name="dbt-parse-ahead", daemon=True)
+    _PARSE_AHEAD.append(thread)
+    thread.start()
+
+
+def _wait_for_parse_ahead() -> None:
+    while _PARSE_AHEAD:
+        _PARSE_AHEAD.pop().join()
+
+
 def _parsed_manifest(paths: Paths, variables: dict | None, target: str):
     """The project's manifest for these parse-time vars (``dbt parse`` once, then reused)."""
+    if threading.current_thread() is threading.main_thread():
+        _wait_for_parse_ahead()
     parse_vars = {k: v for k, v in (variables or {}).items() if k not in RUNTIME_ONLY_VARS}
     # DuckDB names the database after the file, and the manifest's relations carry that name (a
     # build's private folder keeps the published file's name, so build and effects share it)

@@ -4,6 +4,7 @@ reads has changed (the effect tests after a build skip the seconds of a full par
 from __future__ import annotations
 
 import shutil
+import threading
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -61,3 +62,38 @@ def test_what_the_parser_reads_forces_a_new_parse(parses, change):
         (paths.root / "models" / "new_model.sql").write_text("select 1 as x\n")
     assert warehouse._parsed_manifest(paths, build, target) is not first
     assert len(calls) == 2
+
+
+def test_parse_ahead_serves_the_build_that_follows(parses, monkeypatch):
+    """Plumbing: the parse started in the background (while ingest runs) is the one the build
+    uses; the build waits for it instead of parsing again."""
+    paths, calls = parses
+    counted = warehouse._invoke
+    threads: list[str] = []
+
+    def invoke(*args, **kwargs):
+        threads.append(threading.current_thread().name)
+        return counted(*args, **kwargs)
+
+    monkeypatch.setattr(warehouse, "_invoke", invoke)
+    expected = {"interaction_matrix": "small_matrix", "release_first_date": "2020-07-05"}
+    warehouse.parse_ahead(paths, expected)
+    manifest = warehouse._parsed_manifest(paths, {**expected, "build_id": "b1"}, "duckdb")
+    assert manifest is warehouse._MANIFEST["manifest"]
+    assert threads == ["dbt-parse-ahead"] and len(calls) == 1 and not warehouse._PARSE_AHEAD
+
+
+def test_a_failed_parse_ahead_leaves_the_build_to_parse(parses, monkeypatch):
+    paths, calls = parses
+    monkeypatch.setattr(warehouse, "_invoke", lambda *args, **kwargs: 1 / 0)
+    warehouse.parse_ahead(paths, {"interaction_matrix": "small_matrix"})
+    warehouse._wait_for_parse_ahead()
+    assert warehouse._MANIFEST == {}
+
+
+@pytest.mark.parametrize("matrix", ["small_matrix", "big_matrix"])
+def test_expected_build_vars_are_those_of_the_ingested_release(tiny_release, tiny_raw, matrix):
+    """What parse_ahead predicts before ingest equals what the build reads after it, so the
+    manifest parsed ahead is the one the build uses."""
+    ingested = Paths(root=ROOT, duckdb_path=tiny_raw.parent / "unused.duckdb", raw_dir=tiny_raw)
+    assert warehouse.expected_build_vars(tiny_release.archive, matrix) == warehouse.build_vars(ingested, matrix)
