@@ -29,13 +29,6 @@
     beyond the first, and the duplicate user-video-time rows are counted by one GROUP BY of the
     timed distinct rows (exact duplicates share user, video and event time).
 -#}
-{#-
-    Runs after int_user_day_observed, the other large aggregate over int_interactions__deduplicated:
-    at full scale the two side by side exceed the DuckDB memory limit together, spill, and take
-    twice as long as one after the other.
--#}
--- depends_on: {{ ref('int_user_day_observed') }}
-
 with
 
 deduplicated as (
