@@ -406,6 +406,16 @@ def _find_truth(source: Path, explicit: Path | None) -> dict | None:
     return document
 
 
+def release_window() -> dict[str, str]:
+    """The release's declared calendar window as the manifest records it."""
+    return {"first_date": RELEASE_WINDOW[0], "last_date": RELEASE_WINDOW[1]}
+
+
+def planted_vars(document: dict) -> dict[str, dict]:
+    """The warehouse vars a simulated release's truth assumes, per interaction matrix."""
+    return {matrix: block["warehouse_vars"] for matrix, block in document["matrices"].items()}
+
+
 def release_truth(source: Path) -> dict | None:
     """The ground-truth document ingest would read for the release at ``source`` (None for a
     real release, or when the file is missing or unreadable: ingest reports those)."""
@@ -444,7 +454,7 @@ def _enforce_contract(con: duckdb.DuckDBPyConnection, table: RawTable, target: P
 def _finish_contract(con: duckdb.DuckDBPyConnection, staging: Path, manifest: dict) -> None:
     check_relations(con, staging)
     manifest["rows"][REJECTS_TABLE] = write_rejects(con, staging)
-    manifest["release_window"] = {"first_date": RELEASE_WINDOW[0], "last_date": RELEASE_WINDOW[1]}
+    manifest["release_window"] = release_window()
 
 
 def ingest_release(source: Path, raw_dir: Path, truth: Path | None = None,
@@ -485,7 +495,7 @@ def ingest_release(source: Path, raw_dir: Path, truth: Path | None = None,
         if document is not None:
             manifest["truth"] = {"scale": document.get("scale", {}).get("name"), "seed": document.get("seed"),
                                  "null_effects": document.get("null_effects"),
-                                 "warehouse_vars": {m: b["warehouse_vars"] for m, b in document["matrices"].items()}}
+                                 "warehouse_vars": planted_vars(document)}
         con.close()
         shutil.rmtree(scratch)
         (staging / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")

@@ -13,9 +13,8 @@ from pathlib import Path
 from kuairec_causal.atomic import building_file, exclusive_lock, publish_file
 from kuairec_causal.config import Paths
 from kuairec_causal.errors import KuaiRecError
-from kuairec_causal.ingest import read_manifest, release_truth
+from kuairec_causal.ingest import planted_vars, read_manifest, release_truth, release_window
 from kuairec_causal.progress import log
-from kuairec_causal.raw_schema import RELEASE_WINDOW
 from kuairec_causal.snapshot import Snapshot, pin_raw_snapshot, prune_snapshots, reading
 from kuairec_causal.store import carry_over_effects, mark_tested, settle
 from kuairec_causal.vars_schema import validate_vars
@@ -65,9 +64,7 @@ def expected_build_vars(source: Path, interaction_matrix: str | None = None) -> 
     """The vars :func:`build_vars` will give once the release at ``source`` is ingested: the
     window ingest records and the planted definitions of the truth file ingest reads beside it."""
     document = release_truth(source)
-    planted = {m: block["warehouse_vars"] for m, block in document["matrices"].items()} if document else None
-    window = {"first_date": RELEASE_WINDOW[0], "last_date": RELEASE_WINDOW[1]}
-    return _release_vars(window, planted, interaction_matrix, None)
+    return _release_vars(release_window(), planted_vars(document) if document else None, interaction_matrix, None)
 
 
 def _release_vars(window: dict | None, planted: dict | None, interaction_matrix: str | None,
@@ -164,9 +161,9 @@ def parse_ahead(paths: Paths, variables: dict) -> None:
 
     def parse() -> None:
         try:
-            _parsed_manifest(paths, variables, DUCKDB_TARGET)
+            _parsed_manifest(paths, variables, DUCKDB_TARGET)  # a failed parse leaves no manifest
         except Exception:  # noqa: BLE001 - the build's own parse reports any problem
-            _MANIFEST.clear()
+            pass
 
     os.environ.update(paths.dbt_environment())
     thread = threading.Thread(target=parse, name="dbt-parse-ahead", daemon=True)
