@@ -125,10 +125,8 @@ def _child_stage(stage_name: str, workspace: Path, scale: str, seed: int, n_boot
     elif stage_name == "build":
         if paths.duckdb_path.exists():
             paths.duckdb_path.unlink()
-        build_panel(paths, build_vars(paths, matrix))
-        run_results = json.loads((space.root / "target" / "run_results.json").read_text())
-        info["sql_seconds"] = run_results.get("elapsed_time")
-        info["model_seconds"] = {r["unique_id"].split(".")[-1]: r["execution_time"] for r in run_results["results"]}
+        plan = build_panel(paths, build_vars(paths, matrix))
+        info["sql_seconds"], info["model_seconds"] = plan.sql_seconds, plan.node_seconds
     elif stage_name == "pandas_panel":
         from kuairec_causal.bench_baselines import pandas_panel
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from kuairec_causal.atomic import building_file, exclusive_lock, publish_file
@@ -130,9 +131,9 @@ def _failure_detail(result) -> str:
     return detail
 
 
-def run_dbt(paths: Paths, arguments: list[str], variables: dict | None = None, target: str | None = None) -> None:
+def run_dbt(paths: Paths, arguments: list[str], variables: dict | None = None, target: str | None = None):
     """Invoke dbt in-process (``dbt <arguments>``) against this project on profile target
-    ``target`` (default :func:`dbt_target`); raise a one-line error on failure. dbt's own output
+    ``target`` (default :func:`dbt_target`) and return dbt's result; raise a one-line error on failure. dbt's own output
     goes to its log file (:func:`dbt_log_dir`), whose path the error gives.
 
     The project is parsed by a separate ``dbt parse`` whose manifest later invocations in this
@@ -147,7 +148,7 @@ def run_dbt(paths: Paths, arguments: list[str], variables: dict | None = None, t
 
         os.environ.update(spark.dbt_environment(paths))
         spark.get_session(paths)  # the session dbt-spark then uses (and the mart reader after it)
-    _invoke(paths, arguments, variables, target, _parsed_manifest(paths, variables, target))
+    return _invoke(paths, arguments, variables, target, _parsed_manifest(paths, variables, target))
 
 
 def parse_ahead(paths: Paths, variables: dict) -> None:
@@ -253,17 +254,32 @@ def _hash_project_files(hasher: hashlib._Hash, root: Path) -> None:
         hasher.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
 
 
+# The DuckDB build's two dbt invocations (selectors.yml): together the default selection. The
+# panel's chain goes first so that its large aggregate does not run beside the data-quality one
+# (both spill under the memory limit when they run side by side, and no lineage orders them).
+DUCKDB_BUILD_PHASES = ("warehouse_panel_chain", "warehouse_after_panel_chain")
+
+
 @dataclass(frozen=True)
 class BuildPlan:
-    """What a build will read and the id its marts will carry."""
+    """What a build will read and the id its marts will carry; after the build, dbt's timings."""
 
     snapshot: Snapshot
     variables: dict
     target: str
+    sql_seconds: float | None = None  # dbt's elapsed time summed over the build's invocations
+    node_seconds: dict[str, float] = field(default_factory=dict)  # per model / test / seed
 
     @property
     def build_id(self) -> str:
         return self.variables["build_id"]
+
+    def with_timings(self, results: list) -> BuildPlan:
+        """This plan with the timings of dbt's results (one per invocation) of its build."""
+        nodes = {r.node.unique_id.split(".")[-1]: float(r.execution_time) for result in results
+                 for r in result.result.results}
+        return replace(self, sql_seconds=sum(float(result.result.elapsed_time) for result in results),
+                       node_seconds=nodes)
 
 
 def plan_build(paths: Paths, variables: dict, target: str | None = None) -> BuildPlan:
@@ -279,8 +295,9 @@ def build_panel(paths: Paths, variables: dict, target: str | None = None) -> Bui
     """Write, audit, publish: ``dbt build`` of everything up to the marts (the default selector
     excludes effects), with every data and unit test, on a pinned raw snapshot.
 
-    On DuckDB the build goes into a new file beside the published one, which replaces it (one
-    rename) only when every model and test passed; effect tables of the same build id are carried
+    On DuckDB the build goes into a new file beside the published one, in two dbt invocations
+    (:data:`DUCKDB_BUILD_PHASES`), which replaces it (one rename) only when every model and test
+    of both passed; effect tables of the same build id are carried
     over. A failed, killed or interrupted build leaves the published file as it was. On Spark the
     models are rebuilt in place (see README, "Running on Spark"); the build id still tells mixed
     marts apart."""
@@ -288,17 +305,28 @@ def build_panel(paths: Paths, variables: dict, target: str | None = None) -> Bui
     with reading(plan.snapshot):
         pinned = replace(paths, raw_dir=plan.snapshot.directory)
         if plan.target != DUCKDB_TARGET:
-            run_dbt(pinned, ["build"], plan.variables, plan.target)
+            results = [run_dbt(pinned, ["build"], plan.variables, plan.target)]
         else:
             with building_file(paths.duckdb_path) as building:
-                run_dbt(replace(pinned, duckdb_path=building), ["build"], plan.variables, plan.target)
+                results = []
+                for phase in DUCKDB_BUILD_PHASES:
+                    results.append(run_dbt(replace(pinned, duckdb_path=building), ["build", "--selector", phase],
+                                           plan.variables, plan.target))
+                    _keep_run_results(paths, phase)
                 settle(building)
                 with exclusive_lock(paths.duckdb_path):
                     _carry_over(paths.duckdb_path, building, plan.build_id)
                     settle(paths.duckdb_path)
                     publish_file(building, paths.duckdb_path)
     prune_snapshots(paths.duckdb_path, keep={plan.snapshot.id})
-    return plan
+    return plan.with_timings(results)
+
+
+def _keep_run_results(paths: Paths, phase: str) -> None:
+    """Copy dbt's run_results.json of a build phase to run_results.<phase>.json beside it (each
+    invocation overwrites the file; the copies keep both phases' timings and statuses)."""
+    target = Path(os.environ.get("DBT_TARGET_PATH") or paths.root / "target")
+    shutil.copyfile(target / "run_results.json", target / f"run_results.{phase}.json")
 
 
 def _carry_over(published: Path, building: Path, build_id: str) -> None:
