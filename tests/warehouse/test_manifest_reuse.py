@@ -1,5 +1,6 @@
-"""Plumbing: one `dbt parse` serves every dbt invocation of a process while nothing the parser
-reads has changed (the effect tests after a build skip the seconds of a full parse)."""
+"""Plumbing: one `dbt parse` serves every dbt invocation while nothing the parser reads has
+changed: in its process (the effect tests after a build skip the seconds of a full parse) and in
+later processes, through the manifest saved in dbt's target folder."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ def parses(monkeypatch, tmp_path):
 
     monkeypatch.setattr(warehouse, "_invoke", invoke)
     monkeypatch.setattr(warehouse, "_MANIFEST", {})
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
     paths = Paths(root=root, duckdb_path=tmp_path / "a" / "kuairec.duckdb", raw_dir=tmp_path / "raw")
     return paths, calls
 
@@ -97,3 +99,66 @@ def test_expected_build_vars_are_those_of_the_ingested_release(tiny_release, tin
     manifest parsed ahead is the one the build uses."""
     ingested = Paths(root=ROOT, duckdb_path=tiny_raw.parent / "unused.duckdb", raw_dir=tiny_raw)
     assert warehouse.expected_build_vars(tiny_release.archive, matrix) == warehouse.build_vars(ingested, matrix)
+
+
+@pytest.fixture
+def real_parses(monkeypatch, tmp_path):
+    """The real project parsed by dbt into a private target folder, its `dbt parse` calls
+    counted; ``forget`` drops the in-process manifest (what a new process starts with)."""
+    calls: list[list[str]] = []
+    real = warehouse._invoke
+
+    def invoke(paths, arguments, *rest, **kwargs):
+        calls.append(arguments)
+        return real(paths, arguments, *rest, **kwargs)
+
+    monkeypatch.setattr(warehouse, "_invoke", invoke)
+    monkeypatch.setattr(warehouse, "_MANIFEST", {})
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
+    paths = Paths(root=ROOT, duckdb_path=tmp_path / "w" / "kuairec.duckdb", raw_dir=tmp_path / "raw")
+    for name, value in paths.dbt_environment().items():
+        monkeypatch.setenv(name, value)
+    return SimpleNamespace(paths=paths, calls=calls, target=tmp_path / "target", forget=warehouse._MANIFEST.clear)
+
+
+def _nodes(manifest) -> dict[str, str]:
+    return {uid: node.checksum.checksum for uid, node in manifest.nodes.items()}
+
+
+def test_a_later_process_loads_the_saved_manifest_instead_of_parsing(real_parses):
+    paths, build = real_parses.paths, {"interaction_matrix": "small_matrix", "build_id": "b1"}
+    parsed = warehouse._parsed_manifest(paths, build, "duckdb")
+    written = (real_parses.target / "manifest.json").read_bytes()
+    (real_parses.target / "manifest.json").unlink()
+    real_parses.forget()
+    loaded = warehouse._parsed_manifest(paths, {**build, "build_id": "b2"}, "duckdb")
+    assert real_parses.calls == [["parse"]]
+    assert loaded is not parsed and _nodes(loaded) == _nodes(parsed)
+    assert loaded.selectors == parsed.selectors and set(loaded.macros) == set(parsed.macros)
+    assert loaded.flat_graph and loaded.child_map == parsed.child_map
+    assert (real_parses.target / "manifest.json").read_bytes() == written  # target/ describes this project
+
+
+def test_another_parse_time_var_or_an_unreadable_saved_manifest_means_a_parse(real_parses):
+    paths, build = real_parses.paths, {"interaction_matrix": "small_matrix"}
+    warehouse._parsed_manifest(paths, build, "duckdb")
+    real_parses.forget()
+    warehouse._parsed_manifest(paths, {**build, "interaction_matrix": "big_matrix"}, "duckdb")
+    assert real_parses.calls == [["parse"], ["parse"]]
+    for saved in (real_parses.target / "kuairec_manifests").glob("*.msgpack"):
+        saved.write_bytes(b"not msgpack")
+    real_parses.forget()
+    warehouse._parsed_manifest(paths, build, "duckdb")
+    assert len(real_parses.calls) == 3
+
+
+def test_only_the_newest_saved_manifests_are_kept(real_parses, monkeypatch):
+    monkeypatch.setattr(warehouse, "_SAVED_MANIFESTS_KEPT", 1)
+    paths = real_parses.paths
+    for matrix in ("small_matrix", "big_matrix"):
+        real_parses.forget()
+        warehouse._parsed_manifest(paths, {"interaction_matrix": matrix}, "duckdb")
+    kept = sorted(p.suffix for p in (real_parses.target / "kuairec_manifests").iterdir())
+    assert kept == [".json", ".msgpack"]
+    assert warehouse._saved_manifest(paths, warehouse._manifest_key(paths, {"interaction_matrix": "big_matrix"},
+                                                                    "duckdb")) is not None
