@@ -135,8 +135,8 @@ def _failure_detail(result) -> str:
 
 def run_dbt(paths: Paths, arguments: list[str], variables: dict | None = None, target: str | None = None):
     """Invoke dbt in-process (``dbt <arguments>``) against this project on profile target
-    ``target`` (default :func:`dbt_target`) and return dbt's result; raise a one-line error on failure. dbt's own output
-    goes to its log file (:func:`dbt_log_dir`), whose path the error gives.
+    ``target`` (default :func:`dbt_target`) and return dbt's result; raise a one-line error on
+    failure. dbt's own output goes to its log file (:func:`dbt_log_dir`), whose path the error gives.
 
     The project is parsed by a separate ``dbt parse`` whose manifest later invocations reuse
     while the project files and the parse-time vars are the same: in this process, and in later
@@ -406,9 +406,11 @@ def build_panel(paths: Paths, variables: dict, target: str | None = None) -> Bui
 
 def _keep_run_results(paths: Paths, phase: str) -> None:
     """Copy dbt's run_results.json of a build phase to run_results.<phase>.json beside it (each
-    invocation overwrites the file; the copies keep both phases' timings and statuses)."""
-    target = _target_dir(paths)
-    shutil.copyfile(target / "run_results.json", target / f"run_results.{phase}.json")
+    invocation overwrites the file; the copies keep both phases' timings and statuses). Nothing
+    to copy when dbt was told not to write its artifacts (DBT_WRITE_JSON=false)."""
+    written = _target_dir(paths) / "run_results.json"
+    if written.is_file():
+        shutil.copyfile(written, written.with_name(f"run_results.{phase}.json"))
 
 
 def _carry_over(published: Path, building: Path, build_id: str) -> None:
