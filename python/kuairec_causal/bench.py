@@ -26,9 +26,9 @@ import sys
 import time
 from dataclasses import dataclass
 from datetime import date
-from importlib import metadata
 from pathlib import Path
 
+from kuairec_causal import installed_version
 from kuairec_causal.config import Paths
 from kuairec_causal.errors import KuaiRecError
 from kuairec_causal.progress import log
@@ -211,12 +211,6 @@ def _run_child(stage_name: str, workspace: Path, scale: str, seed: int, n_boot: 
 
 
 def machine() -> dict:
-    def version(package: str) -> str | None:
-        try:
-            return metadata.version(package)
-        except metadata.PackageNotFoundError:
-            return None
-
     meminfo = Path("/proc/meminfo").read_text().splitlines() if Path("/proc/meminfo").exists() else []
     total_kb = next((int(line.split()[1]) for line in meminfo if line.startswith("MemTotal")), 0)
     cpuinfo = Path("/proc/cpuinfo").read_text().splitlines() if Path("/proc/cpuinfo").exists() else []
@@ -228,8 +222,10 @@ def machine() -> dict:
         "memory_gb": round(total_kb / 1024 / 1024, 1),
         "platform": platform.platform(),
         "python": platform.python_version(),
-        **{name: version(name) for name in ("duckdb", "dbt-core", "dbt-duckdb", "lightgbm", "xgboost", "scikit-learn",
-                                            "pandas", "numpy")},
+        **{name: installed_version(name) for name in ("duckdb", "dbt-core", "dbt-duckdb", "lightgbm", "scikit-learn",
+                                                      "pandas", "numpy")},
+        # Linux installs the CPU-only wheel, distribution xgboost-cpu
+        "xgboost": installed_version("xgboost") or installed_version("xgboost-cpu"),
     }
 
 

@@ -9,9 +9,9 @@ import os
 import shutil
 import threading
 from dataclasses import dataclass, field, replace
-from importlib import metadata
 from pathlib import Path
 
+from kuairec_causal import installed_version
 from kuairec_causal.atomic import building_file, exclusive_lock, publish_file
 from kuairec_causal.config import Paths
 from kuairec_causal.errors import KuaiRecError
@@ -202,18 +202,11 @@ def _manifest_key(paths: Paths, variables: dict | None, target: str) -> str:
     # DuckDB names the database after the file, and the manifest's relations carry that name (a
     # build's private folder keeps the published file's name, so build and effects share it)
     database = paths.duckdb_path.name
-    versions = [_package_version(name) for name in ("dbt-core", "dbt-duckdb", "dbt-spark")]
+    versions = [installed_version(name) for name in ("dbt-core", "dbt-duckdb", "dbt-spark")]
     key = hashlib.sha256(json.dumps([str(paths.root), str(paths.profiles_dir), target, database, parse_vars, versions],
                                     sort_keys=True, default=str).encode())
     _hash_project_files(key, paths.root)
     return key.hexdigest()
-
-
-def _package_version(name: str) -> str | None:
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return None
 
 
 def _target_dir(paths: Paths) -> Path:
@@ -225,25 +218,30 @@ def _saved_manifests(paths: Paths) -> Path:
     return _target_dir(paths) / "kuairec_manifests"
 
 
+def _saved_manifest_file(paths: Paths, key: str) -> Path:
+    """Where the manifest parsed for ``key`` is saved (its manifest.json beside it, suffix .json)."""
+    return _saved_manifests(paths) / f"{key}.msgpack"
+
+
 def _saved_manifest(paths: Paths, key: str):
     """The manifest a ``dbt parse`` of another process saved under ``key`` (see _save_manifest),
     or None. dbt's own partial parsing cannot serve here: it reparses whenever the command-line
     vars (build_id) or the DuckDB path (each build's private folder) change. Loading takes about
     0.5 s against 7-8 s for the parse; an unreadable file means a parse, as in dbt."""
-    folder = _saved_manifests(paths)
-    if not (folder / f"{key}.msgpack").is_file():
+    saved = _saved_manifest_file(paths, key)
+    if not saved.is_file():
         return None
     try:
         from dbt.contracts.graph.manifest import Manifest
         from dbt.parser.manifest import extended_mashumuro_decoder
 
-        manifest = Manifest.from_msgpack((folder / f"{key}.msgpack").read_bytes(), decoder=extended_mashumuro_decoder)
+        manifest = Manifest.from_msgpack(saved.read_bytes(), decoder=extended_mashumuro_decoder)
         # what dbt does to a manifest it loads from its partial-parse file and does not reparse
         manifest.build_parent_and_child_maps()
         manifest.build_group_map()
         manifest.build_flat_graph()
         # the parse's manifest.json, so that target/ describes the project being built
-        shutil.copyfile(folder / f"{key}.json", _target_dir(paths) / "manifest.json")
+        shutil.copyfile(saved.with_suffix(".json"), _target_dir(paths) / "manifest.json")
     except Exception:  # noqa: BLE001 - any failure to load means parsing again
         return None
     return manifest
@@ -252,7 +250,7 @@ def _saved_manifest(paths: Paths, key: str):
 def saved_manifest_exists(paths: Paths, variables: dict, target: str | None = None) -> bool:
     """Whether a build with these vars will load a saved manifest rather than parse the project."""
     target = target or dbt_target()
-    return (_saved_manifests(paths) / f"{_manifest_key(paths, variables, target)}.msgpack").is_file()
+    return _saved_manifest_file(paths, _manifest_key(paths, variables, target)).is_file()
 
 
 def _save_manifest(paths: Paths, key: str, manifest) -> None:
@@ -263,14 +261,14 @@ def _save_manifest(paths: Paths, key: str, manifest) -> None:
     written = _target_dir(paths) / "manifest.json"
     if not written.is_file():  # dbt told not to write its artifacts: nothing to pair the manifest with
         return
-    folder = _saved_manifests(paths)
-    folder.mkdir(parents=True, exist_ok=True)
+    target = _saved_manifest_file(paths, key)
+    target.parent.mkdir(parents=True, exist_ok=True)
     for suffix, content in ((".json", written.read_bytes()),
                             (".msgpack", manifest.to_msgpack(extended_mashumaro_encoder))):
-        partial = folder / f"{key}{suffix}.{os.getpid()}.{threading.get_ident()}.partial"
+        partial = target.with_name(f"{key}{suffix}.{os.getpid()}.{threading.get_ident()}.partial")
         partial.write_bytes(content)
-        os.replace(partial, folder / f"{key}{suffix}")  # the msgpack last: its presence means both are whole
-    saved = sorted(folder.glob("*.msgpack"), key=lambda path: path.stat().st_mtime, reverse=True)
+        os.replace(partial, target.with_suffix(suffix))  # the msgpack last: its presence means both are whole
+    saved = sorted(target.parent.glob("*.msgpack"), key=lambda path: path.stat().st_mtime, reverse=True)
     for stale in saved[_SAVED_MANIFESTS_KEPT:]:
         for path in (stale, stale.with_suffix(".json")):
             path.unlink(missing_ok=True)
