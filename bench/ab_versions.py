@@ -1,4 +1,6 @@
-"""Ingest + build of several checkouts of this repository, side by side on one release.
+"""Stages of several checkouts of this repository, side by side on one release (ingest + build by
+default; ``--stages long_term,mediation`` times the estimator suites on each version's own
+warehouse, built once before the rounds and kept with ``--keep`` to compare the tables).
 
 Each version is a work tree (``git worktree add <dir> <commit>``) run with this virtual
 environment's interpreter and its own package and dbt project (PYTHONPATH and working directory
@@ -37,7 +39,12 @@ def main() -> None:
     parser.add_argument("--version", action="append", required=True,
                         help="name=work tree[,VARIABLE=value...]: environment variables of that arm only")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--stages", default="ingest,build", help="timed stages, comma-separated")
+    parser.add_argument("--jobs", type=int, default=1, help="--jobs of the estimator stages")
+    parser.add_argument("--keep", action="store_true", help="keep each version's workspace (bench/tmp)")
     args = parser.parse_args()
+    stages = args.stages.split(",")
+    timed = "+".join(stages)
     versions: dict[str, Path] = {}
     arm_env: dict[str, dict[str, str]] = {}
     for spec in args.version:
@@ -52,40 +59,48 @@ def main() -> None:
         target = release / "KuaiRec_synthetic.zip"
         if not target.exists():
             os.link(args.release, target)
+        for stage in ("ingest", "build"):  # the estimator stages read a built warehouse
+            if stage not in stages and not set(stages) <= {"ingest"}:
+                print(f"setup, {name}: {stage}", flush=True)
+                _run_child(stage, scratch / name, args.scale, args.seed, 200, checkout=versions[name],
+                           extra_env=arm_env[name])
     runs: list[dict] = []
     for round_ in range(1, args.rounds + 1):
         for name, tree in versions.items():
             row: dict = {"round": round_, "version": name, "loadavg_before": os.getloadavg()[0]}
-            for stage in ("ingest", "build"):
+            for stage in stages:
                 print(f"round {round_}, {name}: {stage}", flush=True)
-                info = _run_child(stage, scratch / name, args.scale, args.seed, 200,
+                info = _run_child(stage, scratch / name, args.scale, args.seed, 200, args.jobs,
                                   checkout=tree, extra_env=arm_env[name])
                 row[stage] = info["seconds"]
                 row[f"{stage}_peak_mb"] = info["peak_mb"]
                 if stage == "build":
                     row["build_sql"] = info["sql_seconds"]
-            row["ingest+build"] = row["ingest"] + row["build"]
+            row[timed] = sum(row[stage] for stage in stages)
             print(json.dumps(row), flush=True)
             runs.append(row)
-    keys = ("ingest", "build", "build_sql", "ingest+build", "ingest_peak_mb", "build_peak_mb")
+    keys = [*stages, *(["build_sql"] if "build" in stages else []), *([timed] if len(stages) > 1 else []),
+            *(f"{stage}_peak_mb" for stage in stages)]
     medians = {name: {key: statistics.median(r[key] for r in runs if r["version"] == name) for key in keys}
                for name in versions}
     first = next(iter(versions))
 
     def round_seconds(name: str) -> list[float]:
-        return [r["ingest+build"] for r in runs if r["version"] == name]
+        return [r[timed] for r in runs if r["version"] == name]
 
     ratios = {name: _paired_ratio(round_seconds(name), round_seconds(first))["median"] for name in versions}
     commits = {name: subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=tree, capture_output=True,
                                     text=True, check=True).stdout.strip() for name, tree in versions.items()}
     result = {"date": date.today().isoformat(), "finished": time.strftime("%H:%M:%S UTC", time.gmtime()),
               "scale": args.scale, "seed": args.seed, "order": "round by round, versions in order",
-              "commits": commits, "environment": arm_env, "runs": runs, "medians": medians,
-              f"ingest+build_vs_{first}": ratios, "machine": machine()}
-    out = ROOT / "bench" / "results" / f"{result['date']}-{args.scale}-versions.json"
+              "commits": commits, "environment": arm_env, "stages": stages, "jobs": args.jobs, "runs": runs,
+              "medians": medians, f"{timed}_vs_{first}": ratios, "machine": machine()}
+    suffix = "" if stages == ["ingest", "build"] else "-" + "-".join(stages)
+    out = ROOT / "bench" / "results" / f"{result['date']}-{args.scale}-versions{suffix}.json"
     out.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
     print(json.dumps({"medians": medians, "ratios": ratios}, indent=2))
-    shutil.rmtree(scratch, ignore_errors=True)
+    if not args.keep:
+        shutil.rmtree(scratch, ignore_errors=True)
     print(f"written {out}")
 
 

@@ -222,8 +222,8 @@ def machine() -> dict:
         "memory_gb": round(total_kb / 1024 / 1024, 1),
         "platform": platform.platform(),
         "python": platform.python_version(),
-        **{name: installed_version(name) for name in ("duckdb", "dbt-core", "dbt-duckdb", "lightgbm", "scikit-learn",
-                                                      "pandas", "numpy")},
+        **{name: installed_version(name) for name in ("duckdb", "dbt-core", "dbt-duckdb", "lightgbm", "numba",
+                                                      "scikit-learn", "pandas", "numpy")},
         # Linux installs the CPU-only wheel, distribution xgboost-cpu
         "xgboost": installed_version("xgboost") or installed_version("xgboost-cpu"),
     }

@@ -32,6 +32,7 @@ from kuairec_causal.parallel import parallel_map
 
 from ._checks import as_names, check_alpha, check_choice, check_int, check_n_boot, check_seed, is_binary
 from ._data import CausalData, prepare, weighted_mean
+from ._forest import settings_forest
 from ._moments import (
     ClusterMoments,
     cluster_cross_products,
@@ -56,6 +57,7 @@ from .learners import (
 from .results import EffectSet, from_replicates_or_point
 
 POTENTIAL = ("y11", "y10", "y00", "y01", "m1", "m0")
+STACKED_SETTINGS = 4  # settings per predict call when the outcome model is predicted on stacked frames
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,21 @@ class _OutcomeFrame:
                 part[:, 2] = part[:, 0] * part[:, 1]
         return np.split(predict_mean(self.model, frame), len(settings))
 
+    def many(self, settings: list[tuple[float, np.ndarray]]) -> list[np.ndarray]:
+        """:meth:`stacked` for many settings: a LightGBM regression walks each tree once per row
+        for all of them (:mod:`._forest`, the same values); other models get one stacked call
+        per ``STACKED_SETTINGS`` settings, which bounds the frame's memory."""
+        forest = settings_forest(self.model)
+        if forest is None:
+            return [values for start in range(0, len(settings), STACKED_SETTINGS)
+                    for values in self.stacked(settings[start:start + STACKED_SETTINGS])]
+        varying = np.empty((len(self.buffer), len(settings), self.head))
+        for j, (a, m) in enumerate(settings):
+            varying[:, j, 0], varying[:, j, 1] = a, m
+            if self.interaction:
+                varying[:, j, 2] = varying[:, j, 0] * varying[:, j, 1]
+        return list(forest.predict(self.buffer[:, self.head:], varying))
+
 
 def outcome_features(a: np.ndarray, m: np.ndarray, X: np.ndarray, interaction: bool) -> np.ndarray:
     head = [a, m, a * m] if interaction else [a, m]
@@ -130,11 +147,12 @@ def _counterfactuals(mediator_model: Any, outcome_model: Any, X: np.ndarray, con
     else:
         sums = {(a, am): np.zeros(len(X)) for a in (1, 0) for am in (1, 0)}
         prob = None if pool_weights is None else pool_weights / pool_weights.sum()
-        for _ in range(config.n_mc):
-            noise = pool[rng.choice(len(pool), size=len(X), p=prob)]  # type: ignore[index,arg-type]  # monte_carlo has a pool
-            predictions = f.stacked([(a, mediator[am] + noise) for a, am in sums])
-            for total, values in zip(sums.values(), predictions):
-                total += values
+        noises = [pool[rng.choice(len(pool), size=len(X), p=prob)]  # type: ignore[index,arg-type]  # monte_carlo has a pool
+                  for _ in range(config.n_mc)]
+        predictions = iter(f.many([(a, mediator[am] + noise) for noise in noises for a, am in sums]))
+        for _ in noises:  # draw by draw, as the sums always were
+            for total in sums.values():
+                total += next(predictions)
         for (a, am), total in sums.items():
             out[f"y{a}{am}"] = total / config.n_mc
     for j, value in enumerate(config.cde_values):
