@@ -115,6 +115,12 @@ def fit_design(
     drop_first: bool = True,
 ) -> DesignSpec:
     """Fit the encoding of ``numeric`` and ``categorical`` covariates on ``data``."""
+    return _fit_encoding(data, numeric, categorical, drop_first)[0]
+
+
+def _fit_encoding(data: pd.DataFrame, numeric: Sequence[str] | str | None, categorical: Sequence[str] | str | None,
+                  drop_first: bool) -> tuple[DesignSpec, np.ndarray]:
+    """The fitted encoding and the matrix of ``data`` it was fitted on (encoded once)."""
     data = require_frame(data)
     numeric = as_names(numeric, "covariates")
     categorical = as_names(categorical, "categorical")
@@ -144,7 +150,7 @@ def fit_design(
     constant = np.ptp(matrix, axis=0) == 0 if len(matrix) else np.ones(matrix.shape[1], bool)
     kept = tuple(c for c, drop in zip(draft.columns, constant) if not drop)
     dropped = tuple(c.name for c, drop in zip(draft.columns, constant) if drop)
-    return DesignSpec(numeric, categorical, medians, kept, dropped, len(data))
+    return DesignSpec(numeric, categorical, medians, kept, dropped, len(data)), matrix[:, ~constant]
 
 
 def build_design(
@@ -154,5 +160,4 @@ def build_design(
     drop_first: bool = True,
 ) -> tuple[DesignSpec, np.ndarray]:
     """Fit the encoding and return it with the float64 matrix for ``data``."""
-    spec = fit_design(data, numeric, categorical, drop_first)
-    return spec, spec.transform(data)
+    return _fit_encoding(data, numeric, categorical, drop_first)
