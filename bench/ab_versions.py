@@ -22,16 +22,39 @@ import os
 import shutil
 import statistics
 import subprocess
+import sys
 import time
 from datetime import date
 from pathlib import Path
 
-from kuairec_causal.bench import _paired_ratio, _run_child, machine
+from kuairec_causal.bench import STAGES, _paired_ratio, _run_child, machine
+from kuairec_causal.errors import KuaiRecError
 
 ROOT = Path(__file__).resolve().parents[1]
+DATA_STAGES = ("ingest", "build")  # in pipeline order; the estimator stages read a built warehouse
+
+
+def untimed_setup(stages: list[str]) -> list[str]:
+    """The data stages a version needs run once before the rounds: those not timed themselves
+    that come before a timed stage."""
+    def rank(stage: str) -> int:
+        return DATA_STAGES.index(stage) if stage in DATA_STAGES else len(DATA_STAGES)
+
+    last = max(rank(stage) for stage in stages)
+    return [stage for stage in DATA_STAGES if stage not in stages and rank(stage) < last]
 
 
 def main() -> None:
+    try:
+        compare()
+    except KuaiRecError as error:
+        raise SystemExit(f"ab_versions: {error}") from None
+    except KeyboardInterrupt:
+        print("ab_versions: interrupted", file=sys.stderr)
+        raise SystemExit(130) from None
+
+
+def compare() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", default="full")
     parser.add_argument("--seed", type=int, default=20200705)
@@ -44,10 +67,17 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep each version's workspace (bench/tmp)")
     args = parser.parse_args()
     stages = args.stages.split(",")
+    unknown = [stage for stage in stages if stage not in STAGES]
+    if unknown:
+        parser.error(f"--stages: unknown stage {', '.join(unknown)} (known: {', '.join(STAGES)})")
     timed = "+".join(stages)
     versions: dict[str, Path] = {}
     arm_env: dict[str, dict[str, str]] = {}
+    if not args.release.is_file():
+        parser.error(f"--release: {args.release} is not a file")
     for spec in args.version:
+        if "=" not in spec:
+            parser.error(f"--version: expected name=work tree[,VARIABLE=value...], got {spec!r}")
         name, rest = spec.split("=", 1)
         tree, *assignments = rest.split(",")
         versions[name] = Path(tree).resolve()
@@ -59,11 +89,10 @@ def main() -> None:
         target = release / "KuaiRec_synthetic.zip"
         if not target.exists():
             os.link(args.release, target)
-        for stage in ("ingest", "build"):  # the estimator stages read a built warehouse
-            if stage not in stages and not set(stages) <= {"ingest"}:
-                print(f"setup, {name}: {stage}", flush=True)
-                _run_child(stage, scratch / name, args.scale, args.seed, 200, checkout=versions[name],
-                           extra_env=arm_env[name])
+        for stage in untimed_setup(stages):
+            print(f"setup, {name}: {stage}", flush=True)
+            _run_child(stage, scratch / name, args.scale, args.seed, 200, checkout=versions[name],
+                       extra_env=arm_env[name])
     runs: list[dict] = []
     for round_ in range(1, args.rounds + 1):
         for name, tree in versions.items():

@@ -214,13 +214,9 @@ def _target_dir(paths: Paths) -> Path:
     return Path(os.environ.get("DBT_TARGET_PATH") or paths.root / "target")
 
 
-def _saved_manifests(paths: Paths) -> Path:
-    return _target_dir(paths) / "kuairec_manifests"
-
-
 def _saved_manifest_file(paths: Paths, key: str) -> Path:
     """Where the manifest parsed for ``key`` is saved (its manifest.json beside it, suffix .json)."""
-    return _saved_manifests(paths) / f"{key}.msgpack"
+    return _target_dir(paths) / "kuairec_manifests" / f"{key}.msgpack"
 
 
 def _saved_manifest(paths: Paths, key: str):

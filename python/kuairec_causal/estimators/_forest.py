@@ -26,8 +26,6 @@ from typing import Any
 
 import numpy as np
 
-from ._lightgbm import is_lightgbm
-
 # Objectives whose prediction is the raw score (no link function, no averaging).
 _IDENTITY_OBJECTIVES = ("regression", "regression_l1", "huber", "fair", "quantile", "mape")
 _ZERO = float(np.float32(1e-35))  # LightGBM's kZeroThreshold (a float constant widened to double)
@@ -35,7 +33,7 @@ _ZERO = float(np.float32(1e-35))  # LightGBM's kZeroThreshold (a float constant 
 
 @dataclass(frozen=True)
 class SettingsForest:
-    """A parsed LightGBM regression model: every tree's nodes and leaves in flat arrays."""
+    """A parsed LightGBM or XGBoost regression model: every tree's nodes and leaves in flat arrays."""
 
     n_features: int
     feature: np.ndarray  # per internal node
@@ -72,7 +70,7 @@ def settings_forest(model: Any) -> SettingsForest | None:
     from lightgbm import LGBMRegressor
     from xgboost import XGBRegressor
 
-    if is_lightgbm(model) and isinstance(model, LGBMRegressor) and not getattr(model, "_best_iteration", None):
+    if isinstance(model, LGBMRegressor) and not getattr(model, "_best_iteration", None):
         return parse_model_text(model.booster_.model_to_string())
     if type(model) is XGBRegressor and not _early_stopped(model):
         return parse_xgboost_json(model.get_booster().save_raw("json").decode())
@@ -148,7 +146,7 @@ def parse_model_text(text: str) -> SettingsForest | None:
             for key in ("feature", "threshold", "decision", "left", "right"):
                 parts[key].append(np.empty(0, dtype=float if key == "threshold" else np.int64))
         parts["leaf"].append(leaves)
-    decision = np.concatenate(parts["decision"]) if parts["decision"] else np.empty(0, np.int64)
+    decision = np.concatenate(parts["decision"])  # every tree adds an array, empty for a single leaf
     if (decision & 1).any():  # a categorical split
         return None
     return SettingsForest(

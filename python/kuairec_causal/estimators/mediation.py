@@ -82,11 +82,15 @@ class _OutcomeFrame:
         self.buffer = np.empty((len(X), self.head + X.shape[1]))
         self.buffer[:, self.head:] = X
 
-    def __call__(self, a: float, m: np.ndarray | float) -> np.ndarray:
-        self.buffer[:, 0] = a
-        self.buffer[:, 1] = m
+    def _set_head(self, block: np.ndarray, a: float, m: np.ndarray | float) -> None:
+        """Write A, M (and A*M) into the leading columns of ``block`` (rows x at least head)."""
+        block[:, 0] = a
+        block[:, 1] = m
         if self.interaction:
-            self.buffer[:, 2] = self.buffer[:, 0] * self.buffer[:, 1]
+            block[:, 2] = block[:, 0] * block[:, 1]
+
+    def __call__(self, a: float, m: np.ndarray | float) -> np.ndarray:
+        self._set_head(self.buffer, a, m)
         return predict_mean(self.model, self.buffer)
 
     def stacked(self, settings: list[tuple[float, np.ndarray]]) -> list[np.ndarray]:
@@ -95,25 +99,20 @@ class _OutcomeFrame:
         n = len(self.buffer)
         frame = np.tile(self.buffer, (len(settings), 1))
         for j, (a, m) in enumerate(settings):
-            part = frame[j * n:(j + 1) * n]
-            part[:, 0], part[:, 1] = a, m
-            if self.interaction:
-                part[:, 2] = part[:, 0] * part[:, 1]
+            self._set_head(frame[j * n:(j + 1) * n], a, m)
         return np.split(predict_mean(self.model, frame), len(settings))
 
     def many(self, settings: list[tuple[float, np.ndarray]]) -> list[np.ndarray]:
-        """:meth:`stacked` for many settings: a LightGBM regression walks each tree once per row
-        for all of them (:mod:`._forest`, the same values); other models get one stacked call
-        per ``STACKED_SETTINGS`` settings, which bounds the frame's memory."""
+        """:meth:`stacked` for many settings: a LightGBM or XGBoost regression walks each tree
+        once per row for all of them (:mod:`._forest`, the same values); other models get one
+        stacked call per ``STACKED_SETTINGS`` settings, which bounds the frame's memory."""
         forest = settings_forest(self.model)
         if forest is None:
             return [values for start in range(0, len(settings), STACKED_SETTINGS)
                     for values in self.stacked(settings[start:start + STACKED_SETTINGS])]
         varying = np.empty((len(self.buffer), len(settings), self.head))
         for j, (a, m) in enumerate(settings):
-            varying[:, j, 0], varying[:, j, 1] = a, m
-            if self.interaction:
-                varying[:, j, 2] = varying[:, j, 0] * varying[:, j, 1]
+            self._set_head(varying[:, j, :], a, m)
         return list(forest.predict(self.buffer[:, self.head:], varying))
 
 
