@@ -31,9 +31,10 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit, ndtri
 
+from kuairec_causal.simulate._kernels import realise_plays
 from kuairec_causal.simulate.catalog import Catalog
 from kuairec_causal.simulate.params import CausalParams, Definitions, WorldConfig
-from kuairec_causal.simulate.random import hash_uniform, stream
+from kuairec_causal.simulate.random import hash_start, stream
 
 # Columns of the per-day uniform block.
 (U_ACTIVE, U_VOLUME, U_WATCH, U_DISCOVERY, U_TAIL, U_HIGH, U_COMPLETE, U_ABANDON, U_SHORT,
@@ -260,9 +261,6 @@ class World:
             self._uniform_cache[day] = (uniforms, ndtri(np.clip(uniforms, 1e-12, 1 - 1e-12)))
         return self._uniform_cache[day]
 
-    def _row_uniform(self, salt: int, user: np.ndarray, day: int, slot: np.ndarray) -> np.ndarray:
-        return hash_uniform(self.seed, salt * 16 + self.salt, self.user_ids[user], np.int64(day), slot)
-
     # -- state ------------------------------------------------------------------------------
     def initial_state(self) -> State:
         n = self.n_users
@@ -423,72 +421,31 @@ class World:
         """Choose the videos of the day and count discovery plays (long-tail or new category).
 
         Users who have already met every category can have no new-category play, so unless the
-        rows are wanted for output their discovery count is just their long-tail count.
+        rows are wanted for output their discovery count is just their long-tail count. Each
+        user's plays are chosen, put in time order and folded into the state by a compiled loop
+        (:mod:`._kernels`): a user's day is a few dozen plays, too short for NumPy's
+        per-call overhead to pay off.
         """
         discovery_plays = tail_plays.copy()
         need = active if collect_rows else active & (state.seen_categories != self.full_mask)
         users = np.flatnonzero(need)
         if users.size == 0:
             return discovery_plays, None
-        n_tail, n_total = tail_plays[users], plays[users]
-        row_user = np.repeat(users, n_total)
-        slot = np.arange(row_user.size) - np.repeat(np.cumsum(n_total) - n_total, n_total)
-        is_tail = slot < np.repeat(n_tail, n_total)
-        video = np.empty(row_user.size, dtype=np.int64)
-        perm_row = self.base_index[row_user]
-        tail_cols = (state.tail_pointer[row_user[is_tail]] + slot[is_tail]) % self.tail_perm.shape[1]
-        video[is_tail] = self.tail_perm[perm_row[is_tail], tail_cols]
-        head = ~is_tail
-        head_slot = slot[head] - np.repeat(n_tail, n_total)[head]
-        head_cols = (state.head_pointer[row_user[head]] + head_slot) % self.head_perm.shape[1]
-        video[head] = self.head_perm[perm_row[head], head_cols]
+        n_rows = int(plays[users].sum()) if collect_rows else 0
+        rows = RowBatch(*(np.empty(n_rows, dtype=np.int64) for _ in range(3)), np.empty(n_rows, dtype=bool),
+                        np.empty(n_rows, dtype=bool), np.empty(n_rows, dtype=np.int64))
+        realise_plays(
+            users, plays, tail_plays, discovery, self.user_ids, self.base_index, self.tail_perm, self.head_perm,
+            self.video_category, state.seen_categories, state.tail_pointer, state.head_pointer, state.ring,
+            state.ring_count, state.ring_position, np.int64(day), float(self.config.rewatch_rate),
+            self._hash_start(SALT_REWATCH), self._hash_start(SALT_PICK), self._hash_start(SALT_ORDER),
+            discovery_plays, collect_rows, rows.user, rows.slot, rows.video, rows.is_tail, rows.is_new_category,
+            rows.rank)
+        return discovery_plays, rows if collect_rows else None
 
-        # Re-watches, and familiar content on low-discovery days: a recently shown head video.
-        category = self.video_category[video].astype(np.uint64)
-        unseen = ((state.seen_categories[row_user] >> category) & np.uint64(1)) == 0
-        has_ring = state.ring_count[row_user] > 0
-        rewatch = self._row_uniform(SALT_REWATCH, row_user, day, slot) < self.config.rewatch_rate
-        familiar_only = ~discovery[row_user] & unseen
-        replace = head & has_ring & (rewatch | familiar_only)
-        if replace.any():
-            u_pick = self._row_uniform(SALT_PICK, row_user[replace], day, slot[replace])
-            pick = np.floor(u_pick * state.ring_count[row_user[replace]]).astype(np.int64)
-            video[replace] = state.ring[row_user[replace], pick]
-
-        # Time order within the day, then new-category flags in that order.
-        order = np.lexsort((self._row_uniform(SALT_ORDER, row_user, day, slot), row_user))
-        row_user, slot, video, is_tail = row_user[order], slot[order], video[order], is_tail[order]
-        category = self.video_category[video].astype(np.uint64)
-        unseen = ((state.seen_categories[row_user] >> category) & np.uint64(1)) == 0
-        first_of_category = np.zeros(row_user.size, dtype=bool)
-        user_category = row_user.astype(np.int64) * 64 + category.astype(np.int64)
-        first_of_category[np.unique(user_category, return_index=True)[1]] = True
-        is_new = unseen & first_of_category
-        discovery_plays[users] = np.bincount(row_user, weights=is_tail | is_new,
-                                             minlength=self.n_users)[users].astype(np.int64)
-        np.bitwise_or.at(state.seen_categories, row_user, np.left_shift(np.uint64(1), category))
-        self._remember_head_videos(state, row_user, video, is_tail)
-
-        if not collect_rows:
-            return discovery_plays, None
-        group_start = np.flatnonzero(np.r_[True, row_user[1:] != row_user[:-1]])
-        rank = np.arange(row_user.size) - np.repeat(group_start, np.diff(np.r_[group_start, row_user.size]))
-        return discovery_plays, RowBatch(row_user, slot, video, is_tail, is_new, rank)
-
-    @staticmethod
-    def _remember_head_videos(state: State, row_user, video, is_tail) -> None:
-        head_user, head_video = row_user[~is_tail], video[~is_tail]
-        if head_user.size == 0:
-            return
-        starts = np.flatnonzero(np.r_[True, head_user[1:] != head_user[:-1]])
-        sizes = np.diff(np.r_[starts, head_user.size])
-        users = head_user[starts]
-        rank = np.arange(head_user.size) - np.repeat(starts, sizes)
-        keep = rank >= np.repeat(sizes, sizes) - RING_SIZE
-        position = (state.ring_position[head_user[keep]] + rank[keep]) % RING_SIZE
-        state.ring[head_user[keep], position] = head_video[keep]
-        state.ring_position[users] = (state.ring_position[users] + sizes) % RING_SIZE
-        state.ring_count[users] = np.minimum(RING_SIZE, state.ring_count[users] + sizes)
+    def _hash_start(self, salt: int) -> np.uint64:
+        """The accumulator :func:`hash_uniform` starts from for a row-level salt of this world."""
+        return hash_start(self.seed, salt * 16 + self.salt)
 
 
 def _odds_shifted(probability: np.ndarray, odds: np.ndarray | None) -> np.ndarray:

@@ -28,10 +28,15 @@ def _splitmix64(x: np.ndarray) -> np.ndarray:
     return x ^ (x >> np.uint64(31))
 
 
+def hash_start(seed: int, salt: int) -> np.uint64:
+    """The accumulator the hash of (seed, salt, keys) starts from."""
+    return np.uint64((seed * 1_000_003 + salt) & 0xFFFFFFFF)
+
+
 def hash_uniform(seed: int, salt: int, *keys: np.ndarray | np.integer) -> np.ndarray:
     """Uniform(0, 1) numbers that depend only on (seed, salt, keys), element-wise."""
     with np.errstate(over="ignore"):
-        acc = np.full(np.broadcast(*keys).shape, np.uint64((seed * 1_000_003 + salt) & 0xFFFFFFFF), dtype=np.uint64)
+        acc = np.full(np.broadcast(*keys).shape, hash_start(seed, salt), dtype=np.uint64)
         for key in keys:
             acc = _splitmix64(acc ^ np.asarray(key).astype(np.uint64))
     # 53 random bits -> [0, 1)

@@ -26,6 +26,7 @@ from kuairec_causal.atomic import replaced_directory
 from kuairec_causal.parallel import parallel_calls
 from kuairec_causal.progress import stage
 from kuairec_causal.raw_schema import RAW_TABLES_BY_NAME
+from kuairec_causal.simulate._kernels import count_duplicate_rows
 from kuairec_causal.simulate.archive import (
     DeflatedFile,
     build_nested_archive,
@@ -92,7 +93,7 @@ def _quirk_counts(frame: pd.DataFrame) -> dict[str, int]:
     return {
         "rows": len(frame),
         "rows_without_time": int((~frame["has_time"]).sum()),
-        "exact_duplicate_rows": int(frame.duplicated(keys).sum()),
+        "exact_duplicate_rows": int(count_duplicate_rows(frame[keys].to_numpy(dtype=np.int64))),
         "date_timestamp_mismatch_rows": int((frame["timestamp_shift_ms"] != 0).sum()),
         "zero_play_duration_rows": int((frame["play"] == 0).sum()),
         "watch_ratio_above_100_rows": int((frame["play"] > 100 * frame["duration"]).sum()),
