@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NO_CACHE = {"PIP_NO_CACHE_DIR": "1", "UV_NO_CACHE": "1"}
 # Top-level stage lines of `kuairec-causal run` (indented sub-steps and bars are not matched).
 ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")  # terminal control sequences around progress bars
-STAGE_LINE = re.compile(r"^\[\d\d:\d\d:\d\d\] (data|warehouse|estimate:\w+|effects|report) done in ([\d.]+)s")
+STAGE_LINE = re.compile(r"^\[\d\d:\d\d:\d\d\] (data|warehouse|estimate(?::\w+)?|effects|report) done in ([\d.]+)s")
 
 
 def _timed_make(revision: str, target: str, name: str) -> dict:
@@ -49,7 +49,10 @@ def _timed_make(revision: str, target: str, name: str) -> dict:
     lines = ESCAPE.sub("", done.stdout + done.stderr).replace("\r", "\n").splitlines()
     stages = {m[1]: float(m[2]) for m in (STAGE_LINE.match(line.strip()) for line in lines) if m}
     if stages:
-        stages["installation"] = seconds - sum(stages.values())
+        # Studies run side by side print overlapping lines; their group line ("estimate") spans them.
+        overlapping = "estimate" in stages
+        stages["installation"] = seconds - sum(v for k, v in stages.items()
+                                               if not (overlapping and k.startswith("estimate:")))
     print(f"{name}: {seconds:.1f} s", flush=True)
     return {"seconds": seconds, "stages": stages}
 

@@ -63,7 +63,7 @@ def _build(args: argparse.Namespace) -> int:
 
 def _estimate(args: argparse.Namespace) -> int:
     from kuairec_causal.config import Paths
-    from kuairec_causal.pipeline import STUDIES, build_effect_tables, mart_reader, run_study
+    from kuairec_causal.pipeline import STUDIES, build_effect_tables, mart_reader, run_studies
     from kuairec_causal.progress import stage
     from kuairec_causal.store import marts_build_id
     from kuairec_causal.warehouse import build_vars
@@ -73,9 +73,7 @@ def _estimate(args: argparse.Namespace) -> int:
     studies = list(STUDIES) if args.study == "all" else [args.study]
     reader = mart_reader(paths)
     build_id = marts_build_id(reader, paths.root)  # refuses marts of mixed builds before any work
-    for name in studies:
-        with stage(f"estimate {name}"):
-            run_study(paths, name, _settings(args), variables["interaction_matrix"], reader=reader, build_id=build_id)
+    run_studies(paths, studies, _settings(args), variables["interaction_matrix"], reader=reader, build_id=build_id)
     with stage("dbt build --selector effects"):
         build_effect_tables(paths, variables)
     print(f"effect tables: {paths.duckdb_path} (schema effects)")
@@ -159,7 +157,10 @@ def _bench_stages(text: str) -> tuple[str, ...]:
     return stages
 
 
-def _add_jobs_option(command: argparse.ArgumentParser, used_by: str = "the estimator stage") -> None:
+ESTIMATOR_JOBS = "the estimator stage (several studies run side by side, sharing them)"
+
+
+def _add_jobs_option(command: argparse.ArgumentParser, used_by: str = ESTIMATOR_JOBS) -> None:
     from kuairec_causal.cores import available_cores
 
     command.add_argument("--jobs", type=_positive_int, default=available_cores(),
@@ -167,7 +168,7 @@ def _add_jobs_option(command: argparse.ArgumentParser, used_by: str = "the estim
                               f"{available_cores()} here); the results do not depend on it")
 
 
-def _add_estimation_options(command: argparse.ArgumentParser, jobs_used_by: str = "the estimator stage") -> None:
+def _add_estimation_options(command: argparse.ArgumentParser, jobs_used_by: str = ESTIMATOR_JOBS) -> None:
     command.add_argument("--n-boot", type=int, default=200, help="user-cluster bootstrap replicates (default 200)")
     command.add_argument("--folds", type=int, default=5, help="cross-fitting folds, grouped by user (default 5)")
     _add_jobs_option(command, jobs_used_by)

@@ -16,12 +16,14 @@ import importlib
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from kuairec_causal.config import Paths
 from kuairec_causal.errors import KuaiRecError
 from kuairec_causal.ingest import ingest_release, read_manifest, source_identity
+from kuairec_causal.parallel import parallel_calls
 from kuairec_causal.progress import log, stage
 from kuairec_causal.store import (
     BUILD_ID,
@@ -204,14 +206,80 @@ def run_study(paths: Paths, name: str, settings: StudySettings, interaction_matr
     when the marts mix builds, or were rebuilt while the study ran)."""
     reader = reader or mart_reader(paths)
     build_id = build_id or marts_build_id(reader, paths.root)
+    tables = _study_tables(reader, STUDIES[name], settings, interaction_matrix)
+    _write_study(paths, name, tables, build_id, settings)
+    return tables
+
+
+def _study_tables(reader: MartReader, module: str, settings: StudySettings, interaction_matrix: str) -> dict:
+    """A study's tables, computed with one BLAS thread wherever the study runs: the estimators
+    run so anyway, and a study's own summaries (balance, correlations) would otherwise round
+    differently in this process (several BLAS threads) than in a worker process (one)."""
+    from threadpoolctl import threadpool_limits
+
     context = StudyContext(reader=reader, settings=settings, interaction_matrix=interaction_matrix,
                            truth=load_truth(reader, interaction_matrix))
-    module = importlib.import_module(STUDIES[name])
-    tables = module.run_study(context)
+    with threadpool_limits(limits=1):
+        return importlib.import_module(module).run_study(context)
+
+
+def _write_study(paths: Paths, name: str, tables: dict, build_id: str, settings: StudySettings) -> None:
     longer = [f"{other}_" for other in STUDIES if other != name and other.startswith(f"{name}_")]
     write_tables(paths.duckdb_path, tables, replace_all_with_prefix=f"{name}_", keep_prefixes=longer,
                  provenance=(name, build_id, settings_digest(settings, name)))
-    return tables
+
+
+def run_studies(paths: Paths, names: list[str], settings: StudySettings, interaction_matrix: str,
+                reader: MartReader | None = None, build_id: str | None = None,
+                on_written: Callable[[str], None] = lambda name: None) -> dict[str, float]:
+    """Run the studies, write each one's effect tables (then call ``on_written(name)``) and return
+    each study's seconds (stage lines ``estimate:<name>``).
+
+    With ``settings.jobs`` >= 2 and several studies, the studies run side by side, each in a
+    process of its own with its share of the jobs (longest first, as :data:`STUDIES` lists them):
+    a study's parallel steps leave a core idle between and at the end of their task maps, and
+    another study fills it. The tables do not depend on this (they do not depend on ``jobs``).
+    The DuckDB file takes one writer and no reader beside it, so the tables are written here
+    once every study has finished: first those that finished, then the first failure is raised.
+    """
+    reader = reader or mart_reader(paths)
+    build_id = build_id or marts_build_id(reader, paths.root)
+    side_by_side = min(settings.jobs, len(names)) if isinstance(reader, DuckDBMartReader) else 1
+    seconds: dict[str, float] = {}
+    if side_by_side <= 1:  # one after the other, each with every job
+        for name in names:
+            tables, seconds[name] = _timed_study(reader, name, STUDIES[name], settings, interaction_matrix,
+                                                 catch=False)
+            _write_study(paths, name, tables, build_id, settings)
+            on_written(name)
+        return seconds
+    share = replace(settings, jobs=max(1, settings.jobs // side_by_side))
+    calls = [functools.partial(_timed_study, reader, name, STUDIES[name], share, interaction_matrix) for name in names]
+    outcomes = parallel_calls(calls, side_by_side)
+    failures = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
+    for name, outcome in zip(names, outcomes):
+        if not isinstance(outcome, BaseException):
+            tables, seconds[name] = outcome
+            _write_study(paths, name, tables, build_id, settings)
+            on_written(name)
+    if failures:
+        raise failures[0]
+    return seconds
+
+
+def _timed_study(reader: MartReader, name: str, module: str, settings: StudySettings, interaction_matrix: str,
+                 catch: bool = True) -> Any:
+    """A study's tables and seconds; with ``catch`` (a worker process beside others), the error it
+    failed with instead, returned so that the studies beside it still finish and are written."""
+    timings: dict[str, float] = {}
+    try:
+        with stage(f"estimate:{name}", timings):
+            tables = _study_tables(reader, module, settings, interaction_matrix)
+    except Exception as error:
+        if not catch:
+            raise
+        return error
+    return tables, timings[f"estimate:{name}"]
 
 
 def report_label(manifest: dict, matrix: str) -> str:
@@ -255,14 +323,21 @@ def run_pipeline(options: RunOptions) -> dict:
     build_id = plan_build(paths, variables).build_id
     _stage(state, "warehouse", build_id, options.fresh, timings, lambda: build_panel(paths, variables),
            lambda: published_build_id(paths) == build_id)
-    estimated_fp = []
+    fingerprints = {name: _digest(build_id, settings_digest(options.settings, name)) for name in options.studies}
+    stale = []
     for name in options.studies:
-        digest = settings_digest(options.settings, name)
-        fingerprint = _digest(build_id, digest)
-        _stage(state, f"estimate:{name}", fingerprint, options.fresh, timings,
-               functools.partial(run_study, paths, name, options.settings, matrix, build_id=build_id),
-               functools.partial(_effects_recorded, paths, build_id, name, digest))
-        estimated_fp.append(fingerprint)
+        if (not options.fresh and state.up_to_date(f"estimate:{name}", fingerprints[name])
+                and _effects_recorded(paths, build_id, name, settings_digest(options.settings, name))):
+            log(f"[{time.strftime('%H:%M:%S')}] estimate:{name}: up to date, reused")
+            timings[f"estimate:{name}"] = 0.0
+        else:
+            stale.append(name)
+    if stale:
+        with stage("estimate", timings):
+            timings.update({f"estimate:{name}": seconds for name, seconds in run_studies(
+                paths, stale, options.settings, matrix, build_id=build_id,
+                on_written=lambda name: state.record(f"estimate:{name}", fingerprints[name])).items()})
+    estimated_fp = list(fingerprints.values())
     effects_fp = _digest(*estimated_fp, *project_files(paths.root))
     _stage(state, "effects", effects_fp, options.fresh, timings, lambda: build_effect_tables(paths, variables),
            lambda: _effects_recorded(paths, build_id, tested=True))
