@@ -10,7 +10,10 @@ Large numpy arrays reach the workers as read-only memory maps rather than copies
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from kuairec_causal.cores import available_cores
@@ -24,6 +27,61 @@ R = TypeVar("R")
 # dataset): built once per worker, keyed by a token the caller draws once per call.
 _WORKER_CACHE: dict[str, Any] = {}
 _WORKER_CACHE_SIZE = 4
+
+
+# Processes running side by side (the studies of ``run_studies``) share the cores through files in
+# this folder: "total" (the cores they share), "pending-<name>" (not started yet) and
+# "running-<name>" (started, holding its share). Once nothing is pending, a task map may also take
+# the cores of those that have finished: the last study running uses the whole machine.
+SHARED_CORES_ENV = "KUAIREC_SHARED_CORES"
+
+
+@contextmanager
+def shared_cores(folder: Path, total: int, names: Sequence[str]) -> Iterator[Path]:
+    """Set up ``folder`` for ``names`` that will share ``total`` cores (see SHARED_CORES_ENV)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "total").write_text(str(total))
+    for name in names:
+        (folder / f"pending-{name}").touch()
+    yield folder
+
+
+@contextmanager
+def holding_cores(folder: Path, name: str, share: int) -> Iterator[None]:
+    """``name`` runs with ``share`` cores of ``folder``'s, and task maps inside it may take the
+    cores of those that have finished once nothing is pending."""
+    running = folder / f"running-{name}"
+    running.write_text(str(share))
+    (folder / f"pending-{name}").unlink(missing_ok=True)
+    previous = os.environ.get(SHARED_CORES_ENV)
+    os.environ[SHARED_CORES_ENV] = str(folder)
+    try:
+        yield
+    finally:
+        _restore(SHARED_CORES_ENV, previous)
+        running.unlink(missing_ok=True)
+
+
+def _free_cores() -> int:
+    """Cores that processes running side by side have left free (0 while any is pending)."""
+    folder = os.environ.get(SHARED_CORES_ENV)
+    if not folder:
+        return 0
+    try:
+        files = list(Path(folder).iterdir())
+        if any(f.name.startswith("pending-") for f in files):
+            return 0
+        used = sum(int(f.read_text() or 0) for f in files if f.name.startswith("running-"))
+        return max(0, int((Path(folder) / "total").read_text()) - used)
+    except (OSError, ValueError):  # a file went away between listing and reading: take nothing
+        return 0
+
+
+def _restore(variable: str, previous: str | None) -> None:
+    if previous is None:
+        os.environ.pop(variable, None)
+    else:
+        os.environ[variable] = previous
 
 
 def check_jobs(n_jobs: object) -> int:
@@ -44,7 +102,7 @@ def parallel_map(function: Callable[[T], R], tasks: Iterable[T], n_jobs: int | N
     the progress bar over the tasks; None draws none (tasks that print their own stage lines).
     """
     tasks = list(tasks)
-    jobs = min(check_jobs(n_jobs), len(tasks))
+    jobs = min(check_jobs(n_jobs) + _free_cores(), len(tasks))
     if jobs <= 1:
         return [function(task) for task in _with_bar(tasks, desc, len(tasks))]
     from joblib import Parallel, delayed, parallel_config
@@ -67,9 +125,14 @@ def _call(call: Callable[[], R]) -> R:
 
 def _without_bars(function: Callable[[T], R], task: T) -> R:
     """A task in a worker process draws no progress bars of its own: processes running side by
-    side would draw them over each other on one line (the parent's bar counts the tasks)."""
-    with bars_off():
-        return function(task)
+    side would draw them over each other on one line (the parent's bar counts the tasks). Nor does
+    it take shared cores: the map that started it already has them."""
+    previous = os.environ.pop(SHARED_CORES_ENV, None)
+    try:
+        with bars_off():
+            return function(task)
+    finally:
+        _restore(SHARED_CORES_ENV, previous)
 
 
 def _with_bar(items: Iterable[T], desc: str | None, total: int) -> Iterable[T]:

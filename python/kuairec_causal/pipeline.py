@@ -10,10 +10,12 @@ or built by hand in between.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import importlib
 import json
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -23,7 +25,7 @@ from typing import Any
 from kuairec_causal.config import Paths
 from kuairec_causal.errors import KuaiRecError
 from kuairec_causal.ingest import ingest_release, read_manifest, source_identity
-from kuairec_causal.parallel import parallel_calls
+from kuairec_causal.parallel import holding_cores, parallel_calls, shared_cores
 from kuairec_causal.progress import log, stage
 from kuairec_causal.store import (
     BUILD_ID,
@@ -238,7 +240,9 @@ def run_studies(paths: Paths, names: list[str], settings: StudySettings, interac
     With ``settings.jobs`` >= 2 and several studies, the studies run side by side, each in a
     process of its own with its share of the jobs (longest first, as :data:`STUDIES` lists them):
     a study's parallel steps leave a core idle between and at the end of their task maps, and
-    another study fills it. The tables do not depend on this (they do not depend on ``jobs``).
+    another study fills it. Once no study waits to start, the task maps of those still running
+    also take the cores of those that have finished (:func:`..parallel.holding_cores`). The tables
+    do not depend on any of this (they do not depend on ``jobs``).
     The DuckDB file takes one writer and no reader beside it, so the tables are written here
     once every study has finished: first those that finished, then the first failure is raised.
     """
@@ -248,14 +252,16 @@ def run_studies(paths: Paths, names: list[str], settings: StudySettings, interac
     seconds: dict[str, float] = {}
     if side_by_side <= 1:  # one after the other, each with every job
         for name in names:
-            tables, seconds[name] = _timed_study(reader, name, STUDIES[name], settings, interaction_matrix,
-                                                 catch=False)
+            tables, seconds[name] = _timed_study(reader, name, STUDIES[name], settings, interaction_matrix)
             _write_study(paths, name, tables, build_id, settings)
             on_written(name)
         return seconds
     share = replace(settings, jobs=max(1, settings.jobs // side_by_side))
-    calls = [functools.partial(_timed_study, reader, name, STUDIES[name], share, interaction_matrix) for name in names]
-    outcomes = parallel_calls(calls, side_by_side)
+    with tempfile.TemporaryDirectory(prefix="kuairec-cores-") as scratch, \
+            shared_cores(Path(scratch), settings.jobs, names) as cores:
+        calls = [functools.partial(_timed_study, reader, name, STUDIES[name], share, interaction_matrix, cores=cores)
+                 for name in names]
+        outcomes = parallel_calls(calls, side_by_side)
     failures = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
     for name, outcome in zip(names, outcomes):
         if not isinstance(outcome, BaseException):
@@ -268,15 +274,17 @@ def run_studies(paths: Paths, names: list[str], settings: StudySettings, interac
 
 
 def _timed_study(reader: MartReader, name: str, module: str, settings: StudySettings, interaction_matrix: str,
-                 catch: bool = True) -> Any:
-    """A study's tables and seconds; with ``catch`` (a worker process beside others), the error it
-    failed with instead, returned so that the studies beside it still finish and are written."""
+                 cores: Path | None = None) -> Any:
+    """A study's tables and seconds. Beside others (``cores``: the folder through which they share
+    the cores), the error it failed with instead, returned so that the studies beside it still
+    finish and are written."""
     timings: dict[str, float] = {}
     try:
-        with stage(f"estimate:{name}", timings):
+        with stage(f"estimate:{name}", timings), \
+                holding_cores(cores, name, settings.jobs) if cores else contextlib.nullcontext():
             tables = _study_tables(reader, module, settings, interaction_matrix)
     except Exception as error:
-        if not catch:
+        if cores is None:
             raise
         return error
     return tables, timings[f"estimate:{name}"]
