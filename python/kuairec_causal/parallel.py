@@ -93,6 +93,12 @@ def check_jobs(n_jobs: object) -> int:
     return available_cores() if n_jobs == -1 else int(n_jobs)
 
 
+def map_jobs(n_jobs: int | None, n_tasks: int) -> int:
+    """The processes a map of ``n_tasks`` runs on: ``n_jobs``, plus the shared cores others have
+    left free (see SHARED_CORES_ENV), at most one per task."""
+    return min(check_jobs(n_jobs) + _free_cores(), n_tasks)
+
+
 def parallel_map(function: Callable[[T], R], tasks: Iterable[T], n_jobs: int | None = 1,
                  desc: str | None = "parallel tasks") -> list[R]:
     """``[function(task) for task in tasks]``, the tasks spread over ``n_jobs`` processes.
@@ -102,7 +108,7 @@ def parallel_map(function: Callable[[T], R], tasks: Iterable[T], n_jobs: int | N
     the progress bar over the tasks; None draws none (tasks that print their own stage lines).
     """
     tasks = list(tasks)
-    jobs = min(check_jobs(n_jobs) + _free_cores(), len(tasks))
+    jobs = map_jobs(n_jobs, len(tasks))
     if jobs <= 1:
         return [function(task) for task in _with_bar(tasks, desc, len(tasks))]
     from joblib import Parallel, delayed, parallel_config

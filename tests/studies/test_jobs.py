@@ -26,15 +26,7 @@ def _tables(paths, study, jobs: int) -> dict[str, pd.DataFrame]:
 @pytest.mark.parametrize("study", [long_term, mediation], ids=["long_term", "mediation"])
 def test_tables_do_not_depend_on_the_number_of_worker_processes(simulated_warehouse, study):
     paths, _ = simulated_warehouse("tiny", 7)
-    one, two = (_tables(paths, study, jobs) for jobs in (1, 2))
-    assert one.keys() == two.keys()
-    for name in one:
-        first, second = one[name], two[name]
-        if name.endswith("_run_info"):  # wall-clock seconds differ from run to run, nothing else may
-            timing = first["key"].str.startswith("runtime")
-            assert first["key"].equals(second["key"])
-            first, second = first[~timing], second[~timing]
-        pd.testing.assert_frame_equal(first, second, check_exact=True, obj=name)
+    _same_tables(*(_tables(paths, study, jobs) for jobs in (1, 2)))
 
 
 def _effect_tables(path) -> dict[str, pd.DataFrame]:
