@@ -37,7 +37,9 @@ from kuairec_causal.progress import log
 # baselines measured in the same run (issue #14: the archive to every mart in at most half the
 # time of the notebooks' pandas bare panel, the SQL part within 3x the single-query floor). The
 # estimator stage (both suites, 200 replicates) is also held to a multiple of one DoubleML IRM fit
-# on the long-term mart measured in the same run (issue #15).
+# on the long-term mart measured in the same run (issue #15). "Together" is the stage ``suites``
+# (both suites run as ``estimate`` runs them: side by side with --jobs >= 2) when it was measured,
+# else the sum of the stages ``long_term`` and ``mediation`` (each suite alone on every core).
 TARGETS = {
     ("full", "ingest+build"): {"vs_pandas_panel": 0.5, "peak_mb": 1536.0},
     ("full", "build_sql"): {"vs_duckdb_panel": 3.0},
@@ -46,8 +48,9 @@ TARGETS = {
     ("small", "estimators"): {"seconds": 150.0, "vs_doubleml_irm": 4.5},
     ("full", "estimators"): {"seconds": 600.0},
 }
-STAGES = ("simulate", "ingest", "build", "pandas_panel", "duckdb_panel", "long_term", "mediation", "doubleml_irm",
-          "report")
+STAGES = ("simulate", "ingest", "build", "pandas_panel", "duckdb_panel", "long_term", "mediation", "suites",
+          "doubleml_irm", "report")
+SUITES = ["long_term", "mediation"]
 REPEATED = {"ingest", "build", "pandas_panel", "duckdb_panel", "report", "doubleml_irm"}
 # Run in rounds, one of each per round, so that their ratios are measured side by side.
 PAIRED = ("ingest", "build", "pandas_panel", "duckdb_panel")
@@ -105,7 +108,7 @@ def _child_stage(stage_name: str, workspace: Path, scale: str, seed: int, n_boot
     import resource
 
     from kuairec_causal.ingest import ingest_release
-    from kuairec_causal.pipeline import run_study
+    from kuairec_causal.pipeline import run_studies, run_study
     from kuairec_causal.studies.common import StudySettings
     from kuairec_causal.warehouse import build_panel, build_vars, interaction_matrix_for_scale, saved_manifest_exists
 
@@ -142,6 +145,8 @@ def _child_stage(stage_name: str, workspace: Path, scale: str, seed: int, n_boot
         info["panel_rows"] = duckdb_panel(space.panel_csv)
     elif stage_name in {"long_term", "mediation"}:
         run_study(paths, stage_name, StudySettings(n_boot=n_boot, seed=seed, jobs=jobs), matrix)
+    elif stage_name == "suites":
+        info["suite_seconds"] = run_studies(paths, SUITES, StudySettings(n_boot=n_boot, seed=seed, jobs=jobs), matrix)
     elif stage_name == "doubleml_irm":
         info.update(_doubleml_irm(paths, seed))
     elif stage_name == "report":
@@ -293,6 +298,8 @@ def _summarise(runs: list[dict]) -> dict:
         summary["sql_seconds_median"] = statistics.median(r["sql_seconds"] for r in runs)
         summary["sql_seconds_all"] = [r["sql_seconds"] for r in runs]
         summary["model_seconds"] = runs[-1]["model_seconds"]
+    if "suite_seconds" in runs[-1]:  # each suite's own seconds inside the stage suites
+        summary["suite_seconds"] = runs[-1]["suite_seconds"]
     if "manifest" in runs[-1]:
         summary["manifest_all"] = [r["manifest"] for r in runs]  # parsed by dbt, or loaded (saved by a parse)
     return summary
@@ -326,13 +333,9 @@ def _derive(results: dict) -> None:
             derived.setdefault("build_sql", {"seconds": stages["build"]["sql_seconds_median"]})
             derived["build_sql"]["vs_duckdb_panel"] = ratio["median"]
             derived["build_sql"]["vs_duckdb_panel_all"] = ratio["all"]
-    if "long_term" in stages and "mediation" in stages:
-        derived["estimators"] = {"seconds": (stages["long_term"]["seconds_median"]
-                                             + stages["mediation"]["seconds_median"]),
-                                 "peak_mb": max(stages["long_term"]["peak_mb_max"], stages["mediation"]["peak_mb_max"])}
-        if "doubleml_irm" in stages:
-            derived["estimators"]["vs_doubleml_irm"] = (derived["estimators"]["seconds"]
-                                                        / stages["doubleml_irm"]["fit_seconds_median"])
+    estimators = _estimator_suites(stages)
+    if estimators:
+        derived["estimators"] = estimators
     checks = []
     for (scale, name), target in TARGETS.items():
         if scale != results["scale"] or name not in derived:
@@ -345,12 +348,37 @@ def _derive(results: dict) -> None:
     results["derived"], results["targets"] = derived, checks
 
 
+def _estimator_suites(stages: dict) -> dict | None:
+    """Both suites' seconds together: as ``estimate`` runs them (stage ``suites``) when measured,
+    else each alone one after the other; with the other figure, peak memory and the multiple of
+    one DoubleML IRM fit of the same run."""
+    alone = [stages[name] for name in SUITES if name in stages]
+    together = stages.get("suites")
+    if together is None and len(alone) < len(SUITES):
+        return None
+    suites: dict = {}
+    if len(alone) == len(SUITES):
+        suites["one_after_the_other_seconds"] = sum(stage["seconds_median"] for stage in alone)
+    if together is not None:
+        suites["together_seconds"] = together["seconds_median"]
+    suites["measured"] = "together" if together is not None else "one_after_the_other"
+    suites["seconds"] = suites[f"{suites['measured']}_seconds"]
+    suites["peak_mb"] = max(stage["peak_mb_max"] for stage in [*alone, *([together] if together else [])])
+    if "doubleml_irm" in stages:
+        suites["vs_doubleml_irm"] = suites["seconds"] / stages["doubleml_irm"]["fit_seconds_median"]
+    return suites
+
+
 def _irm_cell(results: dict) -> str:
+    """The IRM fit's seconds, with both suites' seconds and their multiple of it when measured."""
     irm = results["stages"].get("doubleml_irm")
-    if irm is None:
-        return "-"
-    ratio = results["derived"].get("estimators", {}).get("vs_doubleml_irm")
-    return f"{irm['fit_seconds_median']:.1f}" + (f" ({ratio:.2f}x)" if ratio is not None else "")
+    suites = results["derived"].get("estimators")
+    cells = [f"{irm['fit_seconds_median']:.1f}" if irm else "-"]
+    if suites:
+        how = "together" if suites["measured"] == "together" else "one after the other"
+        multiple = f"{suites['vs_doubleml_irm']:.2f}x: " if "vs_doubleml_irm" in suites else ""
+        cells.append(f"({multiple}suites {suites['seconds']:.1f} {how})")
+    return " ".join(cells)
 
 
 def target_lines(results: dict) -> list[str]:
