@@ -3,8 +3,8 @@
 Each measured run of a stage happens in a fresh child process (so peak resident memory, that of
 the child and its worker processes together, is the stage's own), against a private workspace
 (``bench/tmp/<scale>``) that never touches the user's warehouse. Cheap stages are repeated
-(median of ``repeats``); results go to ``bench/results/<date>-<scale>.json`` and a line is
-appended to ``bench/RESULTS.md``.
+(median of ``repeats``); results go to ``bench/results/<date>-<scale>.json`` (``-2``, ``-3``...
+for later runs of the day) and a line is appended to ``bench/RESULTS.md``.
 
 The warehouse is compared with two baselines that build the notebook's bare user-day panel from
 the same extracted interaction CSV (kuairec_causal.bench_baselines): the notebook's logic in
@@ -398,10 +398,19 @@ RESULTS_HEADER = (
 )
 
 
+def _unused_path(folder: Path, stem: str) -> Path:
+    """``<stem>.json``, or ``<stem>-2.json``, ``-3``... : a later run of the day keeps the earlier ones."""
+    path, number = folder / f"{stem}.json", 1
+    while path.exists():
+        number += 1
+        path = folder / f"{stem}-{number}.json"
+    return path
+
+
 def _publish(root: Path, results: dict) -> None:
     folder = root / "bench" / "results"
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{results['date']}-{results['scale']}.json"
+    path = _unused_path(folder, f"{results['date']}-{results['scale']}")
     path.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
     table = root / "bench" / "RESULTS.md"
     if not table.exists():

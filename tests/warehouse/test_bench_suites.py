@@ -1,5 +1,6 @@
 """Plumbing: how the benchmark derives the estimator suites' time and its multiple of the DoubleML
-IRM fit from its stage summaries (kuairec_causal.bench._derive). Made-up summaries; no stage runs."""
+IRM fit from its stage summaries (kuairec_causal.bench._derive; made-up summaries, no stage runs),
+and where it writes a day's second result file."""
 
 from __future__ import annotations
 
@@ -41,3 +42,12 @@ def test_without_the_suites_stage_the_sum_of_each_alone_is_the_measure():
 def test_one_suite_alone_derives_nothing():
     suites, checks = _estimators({"long_term": _stage(100.0)})
     assert suites == {} and checks == {}
+
+
+def test_a_later_run_of_the_day_keeps_the_earlier_result_files(tmp_path):
+    from kuairec_causal.bench import _unused_path
+
+    assert _unused_path(tmp_path, "2026-12-03-small").name == "2026-12-03-small.json"
+    (tmp_path / "2026-12-03-small.json").write_text("{}")
+    (tmp_path / "2026-12-03-small-2.json").write_text("{}")
+    assert _unused_path(tmp_path, "2026-12-03-small").name == "2026-12-03-small-3.json"
