@@ -118,13 +118,21 @@ def _stage(state: RunState, name: str, fingerprint: str, fresh: bool, timings: d
     """Run ``action`` unless its fingerprint is recorded and ``still_valid()`` confirms its output;
     returns whether it ran. Fingerprints chain (each stage's includes its inputs' fingerprints),
     so a rerun stage invalidates later ones."""
-    if not fresh and state.up_to_date(name, fingerprint) and still_valid():
-        log(f"[{time.strftime('%H:%M:%S')}] {name}: up to date, reused")
-        timings[name] = 0.0
+    if _reused(state, name, fingerprint, fresh, timings, still_valid):
         return False
     with stage(name, timings):
         action()
     state.record(name, fingerprint)
+    return True
+
+
+def _reused(state: RunState, name: str, fingerprint: str, fresh: bool, timings: dict,
+            still_valid: Callable[[], bool]) -> bool:
+    """Whether stage ``name``'s recorded output can stand (logged, timed 0 s) instead of a rerun."""
+    if fresh or not state.up_to_date(name, fingerprint) or not still_valid():
+        return False
+    log(f"[{time.strftime('%H:%M:%S')}] {name}: up to date, reused")
+    timings[name] = 0.0
     return True
 
 
@@ -331,15 +339,11 @@ def run_pipeline(options: RunOptions) -> dict:
     build_id = plan_build(paths, variables).build_id
     _stage(state, "warehouse", build_id, options.fresh, timings, lambda: build_panel(paths, variables),
            lambda: published_build_id(paths) == build_id)
-    fingerprints = {name: _digest(build_id, settings_digest(options.settings, name)) for name in options.studies}
-    stale = []
-    for name in options.studies:
-        if (not options.fresh and state.up_to_date(f"estimate:{name}", fingerprints[name])
-                and _effects_recorded(paths, build_id, name, settings_digest(options.settings, name))):
-            log(f"[{time.strftime('%H:%M:%S')}] estimate:{name}: up to date, reused")
-            timings[f"estimate:{name}"] = 0.0
-        else:
-            stale.append(name)
+    digests = {name: settings_digest(options.settings, name) for name in options.studies}
+    fingerprints = {name: _digest(build_id, digest) for name, digest in digests.items()}
+    stale = [name for name in options.studies
+             if not _reused(state, f"estimate:{name}", fingerprints[name], options.fresh, timings,
+                            functools.partial(_effects_recorded, paths, build_id, name, digests[name]))]
     if stale:
         with stage("estimate", timings):
             timings.update({f"estimate:{name}": seconds for name, seconds in run_studies(

@@ -10,21 +10,17 @@ for the release's quirk counts.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numba import njit
 
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
-_MIX2 = np.uint64(0x94D049BB133111EB)
-_TWO_TO_MINUS_53 = 1.0 / 9007199254740992.0
+from kuairec_causal.simulate import random
 
-
-@njit(cache=True, nogil=True, inline="always")
-def _splitmix64(x: np.uint64) -> np.uint64:
-    x = x + _GOLDEN
-    x = (x ^ (x >> np.uint64(30))) * _MIX1
-    x = (x ^ (x >> np.uint64(27))) * _MIX2
-    return x ^ (x >> np.uint64(31))
+# The hash's steps, compiled from the one definition the NumPy hash uses.
+# (Typed Any: compiled, they take and return scalars where the NumPy versions take arrays.)
+_splitmix64: Any = njit(cache=True, nogil=True, inline="always")(random.splitmix64)
+_unit_interval: Any = njit(cache=True, nogil=True, inline="always")(random.unit_interval)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -34,7 +30,7 @@ def _hash_uniform(start: np.uint64, user_id: np.int64, day: np.int64, slot: np.i
     acc = _splitmix64(start ^ np.uint64(user_id))
     acc = _splitmix64(acc ^ np.uint64(day))
     acc = _splitmix64(acc ^ np.uint64(slot))
-    return float(acc >> np.uint64(11)) * _TWO_TO_MINUS_53
+    return _unit_interval(acc)
 
 
 @njit(cache=True, nogil=True)

@@ -21,7 +21,8 @@ def stream(seed: int, *labels: object) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence([int(seed), *words]))
 
 
-def _splitmix64(x: np.ndarray) -> np.ndarray:
+def splitmix64(x: np.ndarray) -> np.ndarray:
+    """One mixing step of the hash, element-wise (also compiled as is by :mod:`._kernels`)."""
     x = x + np.uint64(0x9E3779B97F4A7C15)
     x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
     x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
@@ -38,6 +39,10 @@ def hash_uniform(seed: int, salt: int, *keys: np.ndarray | np.integer) -> np.nda
     with np.errstate(over="ignore"):
         acc = np.full(np.broadcast(*keys).shape, hash_start(seed, salt), dtype=np.uint64)
         for key in keys:
-            acc = _splitmix64(acc ^ np.asarray(key).astype(np.uint64))
-    # 53 random bits -> [0, 1)
-    return (acc >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
+            acc = splitmix64(acc ^ np.asarray(key).astype(np.uint64))
+    return unit_interval(acc)
+
+
+def unit_interval(acc: np.ndarray) -> np.ndarray:
+    """The hash's top 53 bits as a uniform number in [0, 1) (also compiled as is by :mod:`._kernels`)."""
+    return (acc >> np.uint64(11)) * (1.0 / 9007199254740992.0)
