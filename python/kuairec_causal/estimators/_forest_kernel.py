@@ -52,12 +52,15 @@ def predict_settings(fixed: np.ndarray, varying: np.ndarray, feature: np.ndarray
     stack_node = np.empty(depth, np.int64)
     stack_lo = np.empty(depth, np.int64)
     stack_hi = np.empty(depth, np.int64)
+    total = np.empty(n_settings, out.dtype)  # one row's sums: contiguous, unlike a column of ``out``
     for i in range(n_rows):
+        for s in range(n_settings):
+            total[s] = out[s, i]
         for t in range(n_trees):
             base, leaves = node_start[t], leaf_start[t]
             if node_start[t + 1] == base:  # a single leaf
                 for s in range(n_settings):
-                    out[s, i] += leaf_value[leaves]
+                    total[s] += leaf_value[leaves]
                 continue
             stack_node[0], stack_lo[0], stack_hi[0] = 0, 0, n_settings
             top = 1
@@ -88,4 +91,6 @@ def predict_settings(fixed: np.ndarray, varying: np.ndarray, feature: np.ndarray
                         node, hi = left[g], a
                 value = leaf_value[leaves + ~node]
                 for q in range(lo, hi):
-                    out[order[q], i] += value
+                    total[order[q]] += value
+        for s in range(n_settings):
+            out[s, i] = total[s]

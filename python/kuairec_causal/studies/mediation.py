@@ -118,7 +118,7 @@ def run_study(context: StudyContext) -> dict[str, pd.DataFrame]:
 
     with step("decomposition", f"g-formula decomposition ({len(spec.OUTCOMES)} outcomes x {n_boot} replicates)"):
         decomposition, fits = estimates.decomposition(panel, columns, cde_values, n_boot, seed, truth, registered,
-                                                         jobs=jobs)
+                                                         jobs=jobs, design_names=design.names)
         tables["mediation_effect_decomposition"] = decomposition
 
     with step("sem_paths", f"path model ({n_boot} replicates)"):
@@ -144,7 +144,8 @@ def run_study(context: StudyContext) -> dict[str, pd.DataFrame]:
     with step("robustness", "robustness specifications"):
         specs, summary = robustness.robustness(panel, columns, weights, treatment_text, seed,
                                                extra_rows=ml.crossfit_robustness_row(crossfit["effects"], columns,
-                                                                                     treatment_text), jobs=jobs)
+                                                                                     treatment_text), jobs=jobs,
+                                               design_names=design.names)
         tables["mediation_robustness_specifications"] = specs
         tables["mediation_robustness_summary"] = summary
 

@@ -5,7 +5,7 @@ mediator-outcome confounding (the design's one untestable assumption)."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -48,27 +48,30 @@ def _naive_difference(panel: pd.DataFrame, outcome: str, n_boot: int, seed: int)
     return record
 
 
-def linear_learners(panel: pd.DataFrame, modifiers, numeric, categorical,
-                    interaction: bool = True) -> tuple[object, object]:
-    """(mediator, outcome) least-squares learners of the g-formula; with ``modifiers`` the A and M
-    slopes vary linearly with those pre-treatment covariates (see mediation_models)."""
+def linear_learners(design_names: Sequence[str], modifiers, interaction: bool = True) -> tuple[object, object]:
+    """(mediator, outcome) least-squares learners of the g-formula on a design with columns
+    ``design_names``; with ``modifiers`` the A and M slopes vary linearly with those pre-treatment
+    covariates (see mediation_models)."""
     if not modifiers:
         return "ols", "ols"
-    names = est.fit_design(panel, list(numeric), list(categorical)).names
-    return (models.mediator_learner(names, modifiers),
-            models.outcome_learner(names, modifiers, interaction=interaction))
+    return (models.mediator_learner(design_names, modifiers),
+            models.outcome_learner(design_names, modifiers, interaction=interaction))
 
 
 def decomposition(panel: pd.DataFrame, columns: spec.Columns, cde_values: tuple[float, ...], n_boot: int,
                   seed: int, truth: TruthLookup, registry: pd.DataFrame | None,
-                  modifiers: tuple[str, ...] | None = None, jobs: int = 1) -> tuple[pd.DataFrame, dict]:
+                  modifiers: tuple[str, ...] | None = None, jobs: int = 1,
+                  design_names: Sequence[str] | None = None) -> tuple[pd.DataFrame, dict]:
     """Linear g-formula (least-squares mediator model; outcome model with A*M) for every outcome
     (``modifiers``: the slope modifiers W, default the study's); the outcomes are independent fits,
-    spread over ``jobs`` processes (same seed, same numbers)."""
+    spread over ``jobs`` processes (same seed, same numbers). ``design_names``: the encoded columns
+    of the confounder set on ``panel``, when the caller has them."""
     rows = []
     registry_names = {} if registry is None else dict(zip(registry["symbol"], registry["estimand"]))
     modifiers = columns.slope_modifiers if modifiers is None else modifiers
-    mediator_learner, outcome_learner = linear_learners(panel, modifiers, columns.numeric, columns.categorical)
+    if design_names is None and modifiers:
+        design_names = est.fit_design(panel, columns.numeric, columns.categorical).names
+    mediator_learner, outcome_learner = linear_learners(design_names or [], modifiers)
     specification = (f"least squares: M ~ A + X + A x W; Y ~ A + M + A*M + X + (A + M) x W; W = {len(modifiers)} "
                      "calendar/history covariates" if modifiers else
                      "least squares: M ~ A + X; Y ~ A + M + A*M + X")

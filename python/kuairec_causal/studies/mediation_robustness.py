@@ -3,6 +3,7 @@ measure, model form and outcome. Point estimates only (no bootstrap), one g-form
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,10 +43,13 @@ def _threshold_treatment(quantile: float) -> str:
 
 def point_decomposition(data: pd.DataFrame, treatment: str, mediator: str, outcome: str, numeric, categorical,
                         modifiers, weights=None, interaction: bool = True, mediator_learner=None,
-                        seed: int = 0) -> dict:
-    """TE / NDE / NIE / mediator shift of one g-formula fit (no bootstrap)."""
+                        seed: int = 0, design_names: Sequence[str] | None = None) -> dict:
+    """TE / NDE / NIE / mediator shift of one g-formula fit (no bootstrap). ``design_names``: the
+    encoded columns of (``numeric``, ``categorical``) on ``data`` when already known."""
     modifiers = tuple(m for m in modifiers if m in numeric)
-    linear_mediator, outcome_learner = estimates.linear_learners(data, modifiers, numeric, categorical, interaction)
+    if design_names is None and modifiers:
+        design_names = est.fit_design(data, list(numeric), list(categorical)).names
+    linear_mediator, outcome_learner = estimates.linear_learners(design_names or [], modifiers, interaction)
     result = est.mediation_gformula(data, treatment, mediator, outcome, covariates=list(numeric),
                                     categorical=list(categorical), cluster=spec.CLUSTER, weights=weights,
                                     mediator_learner=linear_mediator if mediator_learner is None else mediator_learner,
@@ -103,8 +107,15 @@ def specifications(panel: pd.DataFrame, columns: spec.Columns, baseline_treatmen
 
 
 def robustness(panel: pd.DataFrame, columns: spec.Columns, weights: np.ndarray, baseline_treatment: str, seed: int,
-               extra_rows: list[dict] | None = None, jobs: int = 1) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """One point decomposition per specification (independent fits, spread over ``jobs`` processes)."""
+               extra_rows: list[dict] | None = None, jobs: int = 1,
+               design_names: Sequence[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One point decomposition per specification (independent fits, spread over ``jobs`` processes).
+    ``design_names``: the encoded columns of the study's confounder set on ``panel`` (the study has
+    them already); the specifications on that set use them instead of encoding the panel once more
+    each just to name the slope modifiers' columns."""
+    if design_names is None:
+        design_names = est.fit_design(panel, columns.numeric, columns.categorical).names
+    primary_names = list(design_names)
     data = panel.copy()
     data[_LOG_OUTCOME] = np.log1p(data[spec.PRIMARY_OUTCOME].astype(float))
     for q in spec.THRESHOLD_QUANTILES:
@@ -116,9 +127,11 @@ def robustness(panel: pd.DataFrame, columns: spec.Columns, weights: np.ndarray, 
         categorical = columns.categorical if item.categorical is None else item.categorical
         modifiers = columns.slope_modifiers if item.modifiers is None else item.modifiers
         treatment = spec.TREATMENT if item.threshold_quantile is None else _threshold_treatment(item.threshold_quantile)
+        shares_design = item.numeric is None and item.categorical is None
         effects = point_decomposition(data, treatment, item.mediator, item.outcome, numeric, categorical, modifiers,
                                       weights=weights if item.weighted else None, interaction=item.interaction,
-                                      mediator_learner=item.mediator_learner, seed=seed)
+                                      mediator_learner=item.mediator_learner, seed=seed,
+                                      design_names=primary_names if shares_design else None)
         return {
             "family": item.family, "specification": item.specification,
             "is_baseline": item.is_baseline, "outcome": item.outcome,
