@@ -48,14 +48,17 @@ def _naive_difference(panel: pd.DataFrame, outcome: str, n_boot: int, seed: int)
     return record
 
 
-def linear_learners(design_names: Sequence[str], modifiers, interaction: bool = True) -> tuple[object, object]:
-    """(mediator, outcome) least-squares learners of the g-formula on a design with columns
-    ``design_names``; with ``modifiers`` the A and M slopes vary linearly with those pre-treatment
-    covariates (see mediation_models)."""
+def linear_learners(panel: pd.DataFrame, modifiers, numeric, categorical, interaction: bool = True,
+                    design_names: Sequence[str] | None = None) -> tuple[object, object]:
+    """(mediator, outcome) least-squares learners of the g-formula; with ``modifiers`` the A and M
+    slopes vary linearly with those pre-treatment covariates (see mediation_models). The modifiers
+    are found among the encoded columns of (``numeric``, ``categorical``) on ``panel``:
+    ``design_names`` when the caller already has them, else encoded here."""
     if not modifiers:
         return "ols", "ols"
-    return (models.mediator_learner(design_names, modifiers),
-            models.outcome_learner(design_names, modifiers, interaction=interaction))
+    names = est.fit_design(panel, list(numeric), list(categorical)).names if design_names is None else design_names
+    return (models.mediator_learner(names, modifiers),
+            models.outcome_learner(names, modifiers, interaction=interaction))
 
 
 def decomposition(panel: pd.DataFrame, columns: spec.Columns, cde_values: tuple[float, ...], n_boot: int,
@@ -69,9 +72,8 @@ def decomposition(panel: pd.DataFrame, columns: spec.Columns, cde_values: tuple[
     rows = []
     registry_names = {} if registry is None else dict(zip(registry["symbol"], registry["estimand"]))
     modifiers = columns.slope_modifiers if modifiers is None else modifiers
-    if design_names is None and modifiers:
-        design_names = est.fit_design(panel, columns.numeric, columns.categorical).names
-    mediator_learner, outcome_learner = linear_learners(design_names or [], modifiers)
+    mediator_learner, outcome_learner = linear_learners(panel, modifiers, columns.numeric, columns.categorical,
+                                                        design_names=design_names)
     specification = (f"least squares: M ~ A + X + A x W; Y ~ A + M + A*M + X + (A + M) x W; W = {len(modifiers)} "
                      "calendar/history covariates" if modifiers else
                      "least squares: M ~ A + X; Y ~ A + M + A*M + X")

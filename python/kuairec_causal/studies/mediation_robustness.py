@@ -47,9 +47,8 @@ def point_decomposition(data: pd.DataFrame, treatment: str, mediator: str, outco
     """TE / NDE / NIE / mediator shift of one g-formula fit (no bootstrap). ``design_names``: the
     encoded columns of (``numeric``, ``categorical``) on ``data`` when already known."""
     modifiers = tuple(m for m in modifiers if m in numeric)
-    if design_names is None and modifiers:
-        design_names = est.fit_design(data, list(numeric), list(categorical)).names
-    linear_mediator, outcome_learner = estimates.linear_learners(design_names or [], modifiers, interaction)
+    linear_mediator, outcome_learner = estimates.linear_learners(data, modifiers, numeric, categorical, interaction,
+                                                                 design_names)
     result = est.mediation_gformula(data, treatment, mediator, outcome, covariates=list(numeric),
                                     categorical=list(categorical), cluster=spec.CLUSTER, weights=weights,
                                     mediator_learner=linear_mediator if mediator_learner is None else mediator_learner,
@@ -110,12 +109,9 @@ def robustness(panel: pd.DataFrame, columns: spec.Columns, weights: np.ndarray, 
                extra_rows: list[dict] | None = None, jobs: int = 1,
                design_names: Sequence[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One point decomposition per specification (independent fits, spread over ``jobs`` processes).
-    ``design_names``: the encoded columns of the study's confounder set on ``panel`` (the study has
-    them already); the specifications on that set use them instead of encoding the panel once more
-    each just to name the slope modifiers' columns."""
-    if design_names is None:
-        design_names = est.fit_design(panel, columns.numeric, columns.categorical).names
-    primary_names = list(design_names)
+    ``design_names``: the encoded columns of the study's confounder set on ``panel``, when the
+    caller has them; the specifications on that set then use them instead of encoding the panel
+    once more each just to name the slope modifiers' columns."""
     data = panel.copy()
     data[_LOG_OUTCOME] = np.log1p(data[spec.PRIMARY_OUTCOME].astype(float))
     for q in spec.THRESHOLD_QUANTILES:
@@ -131,7 +127,7 @@ def robustness(panel: pd.DataFrame, columns: spec.Columns, weights: np.ndarray, 
         effects = point_decomposition(data, treatment, item.mediator, item.outcome, numeric, categorical, modifiers,
                                       weights=weights if item.weighted else None, interaction=item.interaction,
                                       mediator_learner=item.mediator_learner, seed=seed,
-                                      design_names=primary_names if shares_design else None)
+                                      design_names=design_names if shares_design else None)
         return {
             "family": item.family, "specification": item.specification,
             "is_baseline": item.is_baseline, "outcome": item.outcome,
