@@ -8,7 +8,8 @@ thread, under cProfile. The seconds spent inside LightGBM, XGBoost and the setti
 those steps alone could take if the two cores were always busy and everything else were free. The
 other steps only add to it. One DoubleML IRM fit (the issue's yardstick) is timed in the same run.
 
-    flock -x /tmp/kuairec-bench.lock .venv/bin/python bench/tree_floor.py --duckdb warehouse/kuairec.duckdb --label small
+    flock -x /tmp/kuairec-bench.lock \
+        .venv/bin/python bench/tree_floor.py --duckdb warehouse/kuairec.duckdb --label small
 
 The g-computation bootstrap is timed on ``--replicates`` replicates of the primary outcome and scaled
 to the suites' count (every replicate of every outcome fits the same rows and trees). Results go to
@@ -20,19 +21,33 @@ from __future__ import annotations
 import argparse
 import cProfile
 import json
+import os
 import pstats
+import signal
+import sys
 import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from kuairec_causal import estimators as est
-from kuairec_causal.bench import _doubleml_irm, machine
-from kuairec_causal.config import Paths
-from kuairec_causal.store import DuckDBMartReader
-from kuairec_causal.studies import long_term as lt
-from kuairec_causal.studies import long_term_spec, mediation_diagnostics, mediation_ml, mediation_spec
-from kuairec_causal.studies.common import StudyContext, StudySettings
+
+def _interrupted(*_: object) -> None:
+    """Ctrl-C, also while the libraries below import: one line, exit 130 (the result file is written
+    only at the end, so nothing is half-written)."""
+    print("tree_floor: interrupted", file=sys.stderr)
+    os._exit(130)
+
+
+signal.signal(signal.SIGINT, _interrupted)
+
+from kuairec_causal import estimators as est  # noqa: E402 - after the Ctrl-C handler
+from kuairec_causal.bench import _doubleml_irm, machine  # noqa: E402
+from kuairec_causal.config import Paths  # noqa: E402
+from kuairec_causal.errors import KuaiRecError  # noqa: E402
+from kuairec_causal.store import DuckDBMartReader  # noqa: E402
+from kuairec_causal.studies import long_term as lt  # noqa: E402
+from kuairec_causal.studies import long_term_spec, mediation_diagnostics, mediation_ml, mediation_spec  # noqa: E402
+from kuairec_causal.studies.common import StudyContext, StudySettings  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 TREE_CODE = ("site-packages/lightgbm/", "site-packages/xgboost/", "estimators/_forest_kernel.py")
@@ -111,4 +126,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KuaiRecError as error:  # bad input: one line, exit 2, nothing written
+        print(f"tree_floor: error: {error}", file=sys.stderr)
+        sys.exit(2)
