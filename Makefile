@@ -13,7 +13,10 @@ SEED ?= 20200705
 # Spark adapter on top (`make setup`, `make test`, `make lint`). The packages are installed by uv
 # (from PyPI, into the venv): the same requirements as pip resolves, installed in about a third
 # of pip's time on a fresh machine (13 s against 57 s: bench/ab_fresh_clone.py, bench/results/).
-UV := $(BIN)/uv pip install --quiet --python $(BIN)/python
+# --compile-bytecode writes the .pyc files at install: where PYTHONDONTWRITEBYTECODE is set (as on
+# this project's machines) Python would otherwise compile dbt, pandas and the rest again in every
+# process, about 5 s of each `kuairec-causal` command (bench/results/2026-12-04-*bytecode*).
+UV := $(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -138,14 +138,20 @@ def test_truncated_archive(tiny_release, populated_raw, tmp_path, capsys):
     _expect_error(source, populated_raw, "corrupt or truncated", capsys)
 
 
-def test_corrupt_member(tiny_release, populated_raw, tmp_path, capsys):
-    inner = zipfile.ZipFile(io.BytesIO(_inner_bytes(tiny_release)))
+def _corrupt_small_matrix(release, folder: Path) -> Path:
+    """The release's inner archive with 64 zeroed bytes in the middle of small_matrix.csv's data."""
+    inner = zipfile.ZipFile(io.BytesIO(_inner_bytes(release)))
     info = inner.getinfo(DATA_PREFIX + "small_matrix.csv")
-    data = bytearray(_inner_bytes(tiny_release))
+    data = bytearray(_inner_bytes(release))
     middle = info.header_offset + 200 + info.compress_size // 2
     data[middle: middle + 64] = bytes(64)
-    source = tmp_path / "KuaiRec.zip"
+    source = folder / "KuaiRec.zip"
     source.write_bytes(bytes(data))
+    return source
+
+
+def test_corrupt_member(tiny_release, populated_raw, tmp_path, capsys):
+    source = _corrupt_small_matrix(tiny_release, tmp_path)
     _expect_error(source, populated_raw, "small_matrix.csv.*corrupt or truncated", capsys)
 
 
@@ -309,3 +315,23 @@ def test_the_simulated_quirks_pass_the_contract(tiny_raw):
     manifest = json.loads((tiny_raw / "_ingest_manifest.json").read_text())
     assert manifest["rejects"] == {} and manifest["rows"]["ingest_rejects"] == 0
     assert manifest["release_window"] == {"first_date": "2020-07-05", "last_date": "2020-09-05"}
+
+
+def test_inflate_seconds_times_every_member_ingest_reads(tiny_release, data_folder):
+    """Plumbing for the benchmark's floor: one timing per data member of the archive (the members
+    ingest converts), none for an extracted folder (nothing to inflate)."""
+    from kuairec_causal.ingest import inflate_seconds
+
+    members = {info.filename.removeprefix(DATA_PREFIX)
+               for info in zipfile.ZipFile(io.BytesIO(_inner_bytes(tiny_release))).infolist()}
+    timed = inflate_seconds(tiny_release.archive)
+    assert set(timed) == {table.member for table in RAW_TABLES if table.member in members}
+    assert all(seconds >= 0 for seconds in timed.values())
+    assert inflate_seconds(data_folder) == {}
+
+
+def test_inflate_seconds_reports_a_corrupt_member(tiny_release, tmp_path):
+    from kuairec_causal.ingest import inflate_seconds
+
+    with pytest.raises(InputError, match="small_matrix.csv.*corrupt or truncated"):
+        inflate_seconds(_corrupt_small_matrix(tiny_release, tmp_path))

@@ -249,7 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--n-boot", type=_positive_int, default=200)
     bench.add_argument("--stages", type=_bench_stages,
                        help="comma-separated subset of simulate,ingest,build,pandas_panel,duckdb_panel,"
-                       "long_term,mediation,suites (both, as estimate runs them),report "
+                       "inflate,build_tiny,long_term,mediation,suites (both, as estimate runs them),report "
                        "(and doubleml_irm, the reference fit: pip install '.[bench]')")
     _add_jobs_option(bench, "the simulate stage (its two worlds), the estimator stages and the report")
     bench.set_defaults(handler=_bench)

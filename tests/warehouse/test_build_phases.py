@@ -46,3 +46,21 @@ def test_build_phases_partition_the_default_selection(variables, tmp_path):
     assert not outside
     assert "model.kuairec_causal.int_user_day_observed" in first
     assert "model.kuairec_causal.int_interaction_matrix_quality" in second
+
+
+def test_each_phase_leaves_its_run_results_and_the_manifest_is_the_parsed_one(build_tiny_warehouse):
+    """Plumbing: the phases run with --no-write-json; the build writes each phase's run results
+    itself (run_results.<phase>.json, and run_results.json as the last phase's), and dbt's
+    manifest.json in the target folder stays the one of the project's parse."""
+    paths = build_tiny_warehouse()
+    target = paths.duckdb_path.parent / "target"
+    phases = {phase: json.loads((target / f"run_results.{phase}.json").read_text()) for phase in DUCKDB_BUILD_PHASES}
+    assert all(document["results"] and all(r["status"] in {"success", "pass"} for r in document["results"])
+               for document in phases.values())
+    first, second = ({r["unique_id"] for r in phases[phase]["results"] if not r["unique_id"].startswith("operation.")}
+                     for phase in DUCKDB_BUILD_PHASES)  # the on-run-start hooks run in both
+    assert "model.kuairec_causal.int_user_day_observed" in first and not first & second
+    assert json.loads((target / "run_results.json").read_text()) == phases[DUCKDB_BUILD_PHASES[-1]]
+    written = (target / "manifest.json").read_bytes()
+    assert any(saved.read_bytes() == written for saved in (target / "kuairec_manifests").glob("*.json"))
+    assert "model.kuairec_causal.fct_user_day_panel" in json.loads(written)["nodes"]
