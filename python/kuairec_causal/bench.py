@@ -72,6 +72,12 @@ class Workspace:
         return self.root / "release"
 
     @property
+    def archive(self) -> Path:
+        from kuairec_causal.simulate.release import ARCHIVE_NAME  # numpy and pandas: only when needed
+
+        return self.release / ARCHIVE_NAME
+
+    @property
     def panel_csv(self) -> Path:
         """The extracted interaction CSV the baselines read."""
         return self.root / "csv" / "interactions.csv"
@@ -128,7 +134,7 @@ def _child_stage(stage_name: str, workspace: Path, scale: str, seed: int, n_boot
 
         simulate_release(scale, seed, space.release, jobs=jobs)
     elif stage_name == "ingest":
-        manifest = ingest_release(space.release / "KuaiRec_synthetic.zip", paths.raw_dir)
+        manifest = ingest_release(space.archive, paths.raw_dir)
         info["rows"] = manifest["rows"][matrix]
     elif stage_name in {"build", "build_tiny"}:
         if stage_name == "build_tiny":
@@ -151,7 +157,7 @@ def _child_stage(stage_name: str, workspace: Path, scale: str, seed: int, n_boot
     elif stage_name == "inflate":
         from kuairec_causal.ingest import inflate_seconds
 
-        info["member_seconds"] = inflate_seconds(space.release / "KuaiRec_synthetic.zip")
+        info["member_seconds"] = inflate_seconds(space.archive)
     elif stage_name in {"long_term", "mediation"}:
         run_study(paths, stage_name, StudySettings(n_boot=n_boot, seed=seed, jobs=jobs), matrix)
     elif stage_name == "suites":
@@ -292,7 +298,7 @@ def _extract_panel_csv(space: Workspace, scale: str) -> None:
 
     member = f"{interaction_matrix_for_scale(scale)}.csv"
     log(f"bench {scale}: extracting {member} for the baselines")
-    extract_member(space.release / "KuaiRec_synthetic.zip", member, space.panel_csv)
+    extract_member(space.archive, member, space.panel_csv)
 
 
 def _ingest_tiny_release(space: Workspace, seed: int) -> None:
@@ -385,11 +391,11 @@ def _warehouse_floor(stages: dict, scale: str) -> dict | None:
     needed = ("inflate", "duckdb_panel", "build_tiny")
     if not all(name in stages for name in needed):
         return None
-    parts = zip(stages["inflate"]["seconds_all"], stages["duckdb_panel"]["seconds_all"],
-                stages["build_tiny"]["seconds_all"])
-    floors = [inflate / 2 + query + tiny_build for inflate, query, tiny_build in parts]
+    inflate_halves = [inflate / 2 for inflate in stages["inflate"]["seconds_all"]]
+    parts = zip(inflate_halves, stages["duckdb_panel"]["seconds_all"], stages["build_tiny"]["seconds_all"])
+    floors = [sum(round_parts) for round_parts in parts]
     floor: dict = {"seconds": statistics.median(floors), "seconds_all": floors,
-                   "inflate_half_seconds_all": [inflate / 2 for inflate in stages["inflate"]["seconds_all"]]}
+                   "inflate_half_seconds_all": inflate_halves}
     build = stages.get("build", {})
     if build.get("sql_seconds_all"):
         floor["build_dbt_own_seconds_all"] = [wall - sql for wall, sql in zip(build["seconds_all"],

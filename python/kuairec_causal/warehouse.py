@@ -206,10 +206,22 @@ def _share_saved_manifest(source: Path, saved: Path) -> None:
         return
     saved.parent.mkdir(parents=True, exist_ok=True)
     for suffix in (".json", ".msgpack"):  # the msgpack last: its presence means both are whole
-        partial = saved.with_name(f"{saved.stem}{suffix}.{os.getpid()}.{threading.get_ident()}.partial")
-        shutil.copyfile(source.with_suffix(suffix), partial)
-        os.replace(partial, saved.with_suffix(suffix))
+        _write_whole(saved.with_suffix(suffix), source.with_suffix(suffix).read_bytes())
+    _show_parsed_manifest(saved)
+
+
+def _show_parsed_manifest(saved: Path) -> None:
+    """Put the parse's manifest.json saved beside ``saved`` in its dbt target folder, so that
+    target/ describes the project being built."""
     shutil.copyfile(saved.with_suffix(".json"), saved.parent.parent / "manifest.json")
+
+
+def _write_whole(path: Path, content: bytes) -> None:
+    """Write ``content`` to ``path`` through a private partial file, so that another process (or
+    thread) never reads a half-written file."""
+    partial = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.partial")
+    partial.write_bytes(content)
+    os.replace(partial, path)
 
 
 def _manifest_key(paths: Paths, variables: dict | None, target: str) -> str:
@@ -253,8 +265,7 @@ def _saved_manifest(paths: Paths, key: str):
         manifest.build_parent_and_child_maps()
         manifest.build_group_map()
         manifest.build_flat_graph()
-        # the parse's manifest.json, so that target/ describes the project being built
-        shutil.copyfile(saved.with_suffix(".json"), _target_dir(paths) / "manifest.json")
+        _show_parsed_manifest(saved)
     except Exception:  # noqa: BLE001 - any failure to load means parsing again
         return None
     return manifest
@@ -278,9 +289,7 @@ def _save_manifest(paths: Paths, key: str, manifest) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     for suffix, content in ((".json", written.read_bytes()),
                             (".msgpack", manifest.to_msgpack(extended_mashumaro_encoder))):
-        partial = target.with_name(f"{key}{suffix}.{os.getpid()}.{threading.get_ident()}.partial")
-        partial.write_bytes(content)
-        os.replace(partial, target.with_suffix(suffix))  # the msgpack last: its presence means both are whole
+        _write_whole(target.with_suffix(suffix), content)  # the msgpack last: its presence means both are whole
     saved = sorted(target.parent.glob("*.msgpack"), key=lambda path: path.stat().st_mtime, reverse=True)
     for stale in saved[_SAVED_MANIFESTS_KEPT:]:
         for path in (stale, stale.with_suffix(".json")):
