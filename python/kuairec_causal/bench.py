@@ -225,9 +225,37 @@ def _run_child(stage_name: str, workspace: Path, scale: str, seed: int, n_boot: 
     if checkout is not None:
         env.update(PYTHONPATH=str(checkout / "python"), KUAIREC_HOME=str(checkout))
     completed = subprocess.run(command, env=env, cwd=checkout, stdout=subprocess.PIPE, text=True)
+    if completed.returncode == INTERRUPTED_EXIT:
+        raise KeyboardInterrupt
+    lines = completed.stdout.strip().splitlines()
     if completed.returncode != 0:
-        raise KuaiRecError(f"bench stage {stage_name} failed (exit {completed.returncode})")
-    return json.loads(completed.stdout.strip().splitlines()[-1])
+        reported = json.loads(lines[-1]).get("error", "") if lines and lines[-1].startswith("{") else ""
+        cause = reported.removeprefix("error: ") or f"exit {completed.returncode}"
+        raise KuaiRecError(f"bench stage {stage_name} failed: {cause}")
+    return json.loads(lines[-1])
+
+
+INTERRUPTED_EXIT = 130
+
+
+def _child_main(argv: list[str]) -> int:
+    """A stage's process: its summary as one JSON line on stdout; a failure reported in the same
+    way (``{"error": ...}``, exit 2) for the parent's one line, and Ctrl-C left to the parent to
+    report (exit 130), so that no traceback reaches the console."""
+    stage_arg, workspace_arg, scale_arg, seed_arg, boot_arg, jobs_arg = argv
+    try:
+        summary = _child_stage(stage_arg, Path(workspace_arg), scale_arg, int(seed_arg), int(boot_arg), int(jobs_arg))
+    except (KeyboardInterrupt, Exception) as error:  # noqa: BLE001 - reported as one line by the parent
+        from kuairec_causal.cli import describe_failure
+
+        message = describe_failure(error)
+        if message is None:
+            sys.stdout.flush()
+            os._exit(INTERRUPTED_EXIT)  # at once, as the command itself does on Ctrl-C
+        print(json.dumps({"error": message}), flush=True)
+        return 2
+    print(json.dumps(summary), flush=True)
+    return 0
 
 
 def machine() -> dict:
@@ -524,6 +552,4 @@ def _publish(root: Path, results: dict) -> None:
 
 
 if __name__ == "__main__":
-    stage_arg, workspace_arg, scale_arg, seed_arg, boot_arg, jobs_arg = sys.argv[1:7]
-    print(json.dumps(_child_stage(stage_arg, Path(workspace_arg), scale_arg, int(seed_arg), int(boot_arg),
-                                  int(jobs_arg))))
+    sys.exit(_child_main(sys.argv[1:7]))

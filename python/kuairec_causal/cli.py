@@ -310,21 +310,31 @@ def main(argv: Sequence[str] | None = None) -> int:
             os.environ[DBT_TARGET_ENV] = args.target
         handler: Callable[[argparse.Namespace], int] = args.handler
         return handler(args)
-    except KeyboardInterrupt:
-        return _interrupted(command, standalone=argv is None)
-    except KuaiRecError as error:
-        return _fail(command, f"error: {error}")
-    except OSError as error:
-        return _fail(command, f"error: {describe_os_error(error)}")
-    except Exception as error:  # noqa: BLE001 - no traceback reaches the console
-        import duckdb
-
-        if isinstance(error, duckdb.InterruptException):
+    except (KeyboardInterrupt, Exception) as error:  # noqa: BLE001 - no traceback reaches the console
+        message = describe_failure(error)
+        if message is None:
             return _interrupted(command, standalone=argv is None)
-        if isinstance(error, duckdb.Error):
-            return _fail(command, f"error: duckdb: {_duckdb_message(error)}")
-        return _fail(command, f"internal error: {type(error).__name__}: {' '.join(str(error).split())[:300]} "
-                              f"(traceback: {_record_traceback(error)})")
+        return _fail(command, message)
+
+
+def describe_failure(error: BaseException) -> str | None:
+    """The one line that reports ``error`` after the command's name: ``error: ...`` for bad input
+    and for what the system or DuckDB refused, ``internal error: ...`` (with where its traceback
+    was recorded) for a bug; None for an interrupt (Ctrl-C, in Python or inside DuckDB)."""
+    if isinstance(error, KeyboardInterrupt):
+        return None
+    if isinstance(error, KuaiRecError):
+        return f"error: {error}"
+    if isinstance(error, OSError):
+        return f"error: {describe_os_error(error)}"
+    import duckdb
+
+    if isinstance(error, duckdb.InterruptException):
+        return None
+    if isinstance(error, duckdb.Error):
+        return f"error: duckdb: {_duckdb_message(error)}"
+    return (f"internal error: {type(error).__name__}: {' '.join(str(error).split())[:300]} "
+            f"(traceback: {_record_traceback(error)})")
 
 
 RESOURCE_TRACKER_RULE = "ignore:resource_tracker:UserWarning"

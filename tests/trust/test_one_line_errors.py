@@ -209,3 +209,17 @@ def test_bench_refuses_a_bad_option_before_any_stage_runs(argv, message, capsys)
         main(["bench", "--scale", "tiny", *argv])
     assert stopped.value.code == 2
     assert message in _last_line(capsys)
+
+
+def test_a_bench_stage_that_fails_in_its_process_is_one_line_naming_stage_and_cause(tmp_path, capfd):
+    """Plumbing: each bench stage runs in a process of its own; one that fails (here: no release
+    in the workspace to inflate) used to print its traceback and leave the parent with "failed
+    (exit 1)". The stage's process now hands its one-line cause to the parent."""
+    from kuairec_causal.bench import _run_child
+    from kuairec_causal.errors import KuaiRecError
+
+    with pytest.raises(KuaiRecError) as failed:
+        _run_child("inflate", tmp_path, "tiny", 1, 1)
+    assert str(failed.value) == (f"bench stage inflate failed: {tmp_path / 'release' / 'KuaiRec_synthetic.zip'}: "
+                                 "path does not exist")
+    assert "Traceback" not in capfd.readouterr().err
